@@ -1,0 +1,140 @@
+"""Keyset pagination with opaque cursors (sort value + id as tie-breaker, `limit + 1` fetched)."""
+
+import base64
+import binascii
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, Generic, TypeVar
+
+import orjson
+import sqlalchemy as sa
+from pydantic import BaseModel, Field
+from sqlmodel import Session, func, select
+from sqlmodel.sql.expression import SelectOfScalar
+
+from app.errors import InvalidParameterError
+
+# A mapped column as `sqlmodel.col()` returns it; typed loosely because SQLModel's stubs
+# type class attributes as their Python values.
+Column = Any
+
+ItemT = TypeVar("ItemT")
+RowT = TypeVar("RowT")
+
+DEFAULT_LIMIT = 50
+MAX_LIMIT = 200
+
+
+class Page(BaseModel, Generic[ItemT]):
+    """One page of a list. Follow `next_cursor` (or the `Link: rel="next"` header) for more."""
+
+    items: list[ItemT]
+    next_cursor: str | None = Field(
+        description="Opaque cursor of the next page; null on the last page."
+    )
+    total: int | None = Field(
+        description="Matching items, counted on the first page only (null on later pages)."
+    )
+
+
+@dataclass(frozen=True)
+class SortKey:
+    """Order by `column` (nulls last) then by `id` ascending, which makes the order total."""
+
+    column: Column | None
+    descending: bool = False
+
+
+@dataclass
+class PageResult(Generic[RowT]):
+    rows: list[RowT]
+    next_cursor: str | None
+    total: int | None
+
+
+def encode_cursor(values: list[Any]) -> str:
+    return base64.urlsafe_b64encode(orjson.dumps(values, default=str)).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> list[Any]:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        values = orjson.loads(base64.urlsafe_b64decode(padded.encode()))
+    except (binascii.Error, ValueError, UnicodeEncodeError) as error:
+        raise InvalidParameterError(
+            "`cursor` is not a cursor this API issued", parameter="cursor"
+        ) from error
+    if not isinstance(values, list) or len(values) != 2:
+        raise InvalidParameterError("`cursor` is not a cursor this API issued", parameter="cursor")
+    return values
+
+
+def _sort_value_from_cursor(column: Column, raw: Any) -> Any:
+    if raw is None:
+        return None
+    try:
+        python_type = column.type.python_type
+    except NotImplementedError:
+        return raw
+    try:
+        if python_type is date:
+            return date.fromisoformat(raw)
+        return python_type(raw)
+    except (TypeError, ValueError) as error:
+        raise InvalidParameterError(
+            "`cursor` does not fit this sort order", parameter="cursor"
+        ) from error
+
+
+def paginate(
+    session: Session,
+    statement: SelectOfScalar[Any],
+    *,
+    id_column: Column,
+    sort: SortKey,
+    limit: int,
+    cursor: str | None,
+) -> PageResult[Any]:
+    """Apply order, keyset condition and limit to `statement` (which selects the entity)."""
+    total = None
+    if cursor is None:
+        total = session.exec(
+            select(func.count()).select_from(statement.order_by(None).subquery())
+        ).one()
+    column = sort.column
+    if cursor is not None:
+        raw_value, last_id = decode_cursor(cursor)
+        if column is None:
+            statement = statement.where(id_column > str(last_id))
+        else:
+            value = _sort_value_from_cursor(column, raw_value)
+            statement = statement.where(
+                _after(column, id_column, value, str(last_id), sort.descending)
+            )
+    order: list[Any] = []
+    if column is not None:
+        direction = column.desc() if sort.descending else column.asc()
+        order.append(direction.nulls_last())
+    order.append(id_column.asc())
+    rows = list(session.exec(statement.order_by(*order).limit(limit + 1)).all())
+    next_cursor = None
+    if len(rows) > limit:
+        rows = rows[:limit]
+        last = rows[-1]
+        entity = last[0] if isinstance(last, sa.Row) else last
+        sort_value = getattr(entity, column.key) if column is not None else None
+        next_cursor = encode_cursor([sort_value, getattr(entity, id_column.key)])
+    return PageResult(rows=rows, next_cursor=next_cursor, total=total)
+
+
+def _after(
+    column: Column,
+    id_column: Column,
+    value: Any,
+    last_id: str,
+    descending: bool,
+) -> sa.ColumnElement[bool]:
+    if value is None:
+        return sa.and_(column.is_(None), id_column > last_id)
+    beyond = column < value if descending else column > value
+    return sa.or_(beyond, sa.and_(column == value, id_column > last_id), column.is_(None))

@@ -1,0 +1,107 @@
+"""Command line: `python -m app <command>` (also installed as `busan-kb`)."""
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import orjson
+import typer
+import uvicorn
+from rich.console import Console
+from rich.progress import Progress
+from rich.table import Table
+from sqlmodel import Session
+
+from app import export as export_service
+from app import schema
+from app.config import Settings
+from app.db import create_db_engine
+from app.errors import SeedError
+from app.ingest import load as seed_loader
+
+cli = typer.Typer(
+    help="Busan commitments knowledge base: migrate, seed, serve and export.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+console = Console(stderr=True)
+
+
+@cli.command()
+def migrate(
+    revision: Annotated[str, typer.Argument(help="Target revision.")] = "head",
+) -> None:
+    """Upgrade the database at DATABASE_URL to REVISION (default: the latest)."""
+    settings = Settings()
+    schema.upgrade(settings.database_url, revision)
+    console.print(f"[green]migrated[/green] {settings.database_url} to {revision}")
+
+
+@cli.command()
+def seed(
+    path: Annotated[Path | None, typer.Option(help="Seed file (default: SEED_FILE).")] = None,
+) -> None:
+    """Load the curated seed file: creates what is missing, never changes or deletes what exists."""
+    settings = Settings()
+    seed_path = path or settings.seed_file
+    engine = create_db_engine(settings.database_url)
+    with Progress(console=console, transient=True) as progress, Session(engine) as session:
+        try:
+            sizes = seed_loader.stage_sizes(seed_path)
+            tasks = {stage: progress.add_task(stage, total=size) for stage, size in sizes.items()}
+            counts = seed_loader.load(
+                session, seed_path, lambda stage, n: progress.advance(tasks[stage], n)
+            )
+        except SeedError as error:
+            console.print(f"[red]seed failed, nothing written:[/red] {error}")
+            raise typer.Exit(1) from error
+        session.commit()
+    engine.dispose()
+    table = Table("records", "created", "kept as they were")
+    for stage in sizes:
+        table.add_row(stage, str(counts[f"{stage}.created"]), str(counts[f"{stage}.kept"]))
+    table.add_row("status events", str(counts["status_events.created"]), "-")
+    console.print(table)
+
+
+@cli.command()
+def export(
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="File to write (default: stdout).")
+    ] = None,
+) -> None:
+    """Dump the whole knowledge base as JSON in the seed format; `seed --path` loads it back."""
+    settings = Settings()
+    engine = create_db_engine(settings.database_url)
+    with Session(engine) as session:
+        data = orjson.dumps(export_service.export(session), option=orjson.OPT_INDENT_2)
+    engine.dispose()
+    if output is None:
+        sys.stdout.buffer.write(data + b"\n")
+    else:
+        output.write_bytes(data + b"\n")
+        console.print(f"[green]exported[/green] to {output}")
+
+
+@cli.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Interface (default: HOST).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (default: PORT).")] = None,
+    workers: Annotated[
+        int | None, typer.Option(help="Worker processes (default: WORKERS).")
+    ] = None,
+) -> None:
+    """Serve the API with uvicorn."""
+    settings = Settings()
+    uvicorn.run(
+        "app.asgi:app",
+        host=host or settings.host,
+        port=port or settings.port,
+        workers=workers or settings.workers,
+        log_level=settings.log_level,
+        proxy_headers=True,
+    )
+
+
+def main() -> None:
+    cli()

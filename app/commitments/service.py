@@ -1,0 +1,222 @@
+"""Commitment logic: creation with parties and terms, status events, links, detail with evidence."""
+
+from collections import defaultdict
+
+import sqlalchemy as sa
+from sqlmodel import Session, col, select
+
+from app.actors import service as actor_service
+from app.claims import service as claim_service
+from app.commitments.schemas import (
+    CommitmentCreate,
+    CommitmentDetail,
+    CommitmentPublic,
+    EvidenceClaim,
+    EvidenceSource,
+    LinkCreate,
+    LinkOut,
+    StatusEventCreate,
+    StatusEventOut,
+    TermOut,
+)
+from app.errors import ConflictError, NotFoundError, UnprocessableError
+from app.models import (
+    Claim,
+    ClaimCommitment,
+    Commitment,
+    CommitmentLink,
+    CommitmentParty,
+    CommitmentTerm,
+    Source,
+    StatusEvent,
+)
+from app.models.base import utcnow
+from app.vocab import CommitmentStatus, PartyRole, Stance
+
+
+def get(session: Session, commitment_id: str) -> Commitment:
+    commitment = session.get(Commitment, commitment_id)
+    if commitment is None:
+        raise NotFoundError(
+            f"No commitment has the id {commitment_id!r}.", resource="commitment", id=commitment_id
+        )
+    return commitment
+
+
+def create(session: Session, data: CommitmentCreate) -> Commitment:
+    """A new commitment starts as `proposed` until its first status event."""
+    if session.get(Commitment, data.id) is not None:
+        raise ConflictError(f"A commitment with the id {data.id!r} already exists.", field="id")
+    actor_service.require_existing(session, data.obligors, "obligors")
+    actor_service.require_existing(session, data.counterparties, "counterparties")
+    commitment = Commitment.model_validate(
+        data.model_dump(exclude={"obligors", "counterparties", "terms"}),
+        update={"status": CommitmentStatus.PROPOSED},
+    )
+    session.add(commitment)
+    for role, actor_ids in (
+        (PartyRole.OBLIGOR, data.obligors),
+        (PartyRole.COUNTERPARTY, data.counterparties),
+    ):
+        for actor_id in dict.fromkeys(actor_ids):
+            session.add(CommitmentParty(commitment_id=data.id, actor_id=actor_id, role=role))
+    for position, term in enumerate(data.terms):
+        session.add(CommitmentTerm(commitment_id=data.id, position=position, **term.model_dump()))
+    session.flush()
+    return commitment
+
+
+def add_status(session: Session, commitment: Commitment, event: StatusEventCreate) -> StatusEvent:
+    """Append a status event; the current status becomes the latest event by date."""
+    if event.evidence_claim_id is not None:
+        claim_service.get_for_field(session, event.evidence_claim_id, "evidence_claim_id")
+    row = StatusEvent(commitment_id=commitment.id, **event.model_dump())
+    session.add(row)
+    session.flush()
+    latest = session.exec(
+        select(StatusEvent.status)
+        .where(StatusEvent.commitment_id == commitment.id)
+        .order_by(col(StatusEvent.occurred_on).desc(), col(StatusEvent.id).desc())
+        .limit(1)
+    ).one()
+    commitment.status = CommitmentStatus(latest)
+    commitment.updated_at = utcnow()
+    commitment.version += 1
+    session.add(commitment)
+    session.flush()
+    return row
+
+
+def link_exists(session: Session, data: LinkCreate) -> bool:
+    statement = select(CommitmentLink.id).where(
+        CommitmentLink.from_id == data.from_id,
+        CommitmentLink.to_id == data.to_id,
+        CommitmentLink.kind == data.kind,
+    )
+    return session.exec(statement).first() is not None
+
+
+def create_link(session: Session, data: LinkCreate) -> CommitmentLink:
+    if data.from_id == data.to_id:
+        raise UnprocessableError("A commitment cannot be linked to itself.", field="to_id")
+    for field in ("from_id", "to_id"):
+        if session.get(Commitment, getattr(data, field)) is None:
+            raise UnprocessableError(f"Unknown commitment id in `{field}`.", field=field)
+    if link_exists(session, data):
+        raise ConflictError("This link already exists.", field="kind")
+    link = CommitmentLink.model_validate(data.model_dump())
+    session.add(link)
+    session.flush()
+    return link
+
+
+def to_public(session: Session, commitments: list[Commitment]) -> list[CommitmentPublic]:
+    ids = [c.id for c in commitments]
+    parties = session.exec(
+        select(CommitmentParty).where(col(CommitmentParty.commitment_id).in_(ids))
+    ).all()
+    terms = session.exec(
+        select(CommitmentTerm)
+        .where(col(CommitmentTerm.commitment_id).in_(ids))
+        .order_by(col(CommitmentTerm.position))
+    ).all()
+    refs = actor_service.refs(session, (p.actor_id for p in parties))
+    by_role: dict[tuple[str, PartyRole], list[str]] = defaultdict(list)
+    for party in parties:
+        by_role[(party.commitment_id, party.role)].append(party.actor_id)
+    terms_by: dict[str, list[TermOut]] = defaultdict(list)
+    for term in terms:
+        terms_by[term.commitment_id].append(TermOut.model_validate(term, from_attributes=True))
+    return [
+        CommitmentPublic.model_validate(
+            c,
+            update={
+                "obligors": [refs[a] for a in sorted(by_role[(c.id, PartyRole.OBLIGOR)])],
+                "counterparties": [
+                    refs[a] for a in sorted(by_role[(c.id, PartyRole.COUNTERPARTY)])
+                ],
+                "terms": terms_by[c.id],
+            },
+        )
+        for c in commitments
+    ]
+
+
+def detail(session: Session, commitment: Commitment) -> CommitmentDetail:
+    public = to_public(session, [commitment])[0]
+    history = session.exec(
+        select(StatusEvent)
+        .where(StatusEvent.commitment_id == commitment.id)
+        .order_by(col(StatusEvent.occurred_on), col(StatusEvent.id))
+    ).all()
+    return CommitmentDetail.model_validate(
+        public.model_dump(),
+        update={
+            "status_history": [
+                StatusEventOut.model_validate(e, from_attributes=True) for e in history
+            ],
+            "links": _links(session, commitment.id),
+            **_evidence(session, commitment.id),
+        },
+    )
+
+
+def _links(session: Session, commitment_id: str) -> list[LinkOut]:
+    other = sa.case(
+        (col(CommitmentLink.from_id) == commitment_id, CommitmentLink.to_id),
+        else_=CommitmentLink.from_id,
+    )
+    rows = session.exec(
+        select(CommitmentLink, Commitment.title)
+        .join(Commitment, col(Commitment.id) == other)
+        .where(
+            sa.or_(
+                col(CommitmentLink.from_id) == commitment_id,
+                col(CommitmentLink.to_id) == commitment_id,
+            )
+        )
+        .order_by(col(CommitmentLink.id))
+    ).all()
+    return [
+        LinkOut(
+            kind=link.kind,
+            direction="outgoing" if link.from_id == commitment_id else "incoming",
+            commitment_id=link.to_id if link.from_id == commitment_id else link.from_id,
+            title=title,
+            note=link.note,
+        )
+        for link, title in rows
+    ]
+
+
+def _evidence(session: Session, commitment_id: str) -> dict[str, object]:
+    rows = session.exec(
+        select(Claim, ClaimCommitment.stance, Source.title)
+        .join(ClaimCommitment, col(ClaimCommitment.claim_id) == Claim.id)
+        .join(Source, col(Source.id) == Claim.source_id)
+        .where(ClaimCommitment.commitment_id == commitment_id)
+        .order_by(col(Claim.source_id), col(Claim.start_offset))
+    ).all()
+    public = {c.id: c for c in claim_service.to_public(session, [row[0] for row in rows])}
+    groups: dict[str, EvidenceSource] = {}
+    supporting: set[str] = set()
+    for claim, stance, title in rows:
+        group = groups.setdefault(
+            claim.source_id, EvidenceSource(source_id=claim.source_id, title=title, claims=[])
+        )
+        speakers = public[claim.id].speakers
+        group.claims.append(
+            EvidenceClaim(
+                id=claim.id,
+                quote=claim.quote,
+                start_offset=claim.start_offset,
+                end_offset=claim.end_offset,
+                kind=claim.kind,
+                stance=stance,
+                speakers=speakers,
+                attribution=claim.attribution,
+            )
+        )
+        if stance == Stance.SUPPORTS:
+            supporting.add(claim.source_id)
+    return {"evidence": list(groups.values()), "corroboration": len(supporting)}

@@ -1,0 +1,80 @@
+"""The application factory: `create_app(settings)` builds one app per database."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import Depends, FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.middleware.gzip import GZipMiddleware
+from sqlalchemy import Engine
+
+from app.actors.routes import router as actors_router
+from app.api.deps import reject_unknown_query_params
+from app.api.health import router as health_router
+from app.api.responses import ORJSONResponse, install_error_handlers
+from app.claims.routes import router as claims_router
+from app.commitments.routes import router as commitments_router
+from app.config import Settings
+from app.db import create_db_engine
+from app.sources.routes import router as sources_router
+
+DESCRIPTION = """
+Who promised what at the 30 October 2025 Trump–Xi summit in Busan: every commitment with its
+terms, dates and status history, every claim with the exact words of its source, and every actor
+and source behind them.
+
+* **Traceable**: a claim's `quote` is always `text[start_offset:end_offset]` of its source.
+  Offsets count Unicode code points (Python string indices). JavaScript strings count UTF-16
+  units, which differ only for characters outside the Basic Multilingual Plane.
+* **Lists** are paginated with opaque cursors: follow `next_cursor` or the `Link: rel="next"`
+  header. `total` is counted on the first page only.
+* **Errors** are RFC 9457 `application/problem+json`; an unknown query parameter is a 400 that
+  names it.
+"""
+
+TAGS = [
+    {"name": "commitments", "description": "Promises made at or around the summit."},
+    {"name": "claims", "description": "Statements in the sources, quoted verbatim."},
+    {"name": "actors", "description": "States, bodies, people and organisations."},
+    {"name": "sources", "description": "The documents, with their full text."},
+    {"name": "health", "description": "Probes for process managers and load balancers."},
+]
+
+
+def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
+    """Build the app. An engine passed in stays the caller's to dispose."""
+    settings = settings or Settings()
+    owns_engine = engine is None
+    engine = engine or create_db_engine(settings.database_url)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        if owns_engine:
+            engine.dispose()
+
+    app = FastAPI(
+        title="Busan commitments knowledge base",
+        version="1.0.0",
+        description=DESCRIPTION,
+        openapi_tags=TAGS,
+        default_response_class=ORJSONResponse,
+        lifespan=lifespan,
+    )
+    app.state.engine = engine
+    app.state.settings = settings
+    install_error_handlers(app)
+    app.add_middleware(GZipMiddleware, minimum_size=1000)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST", "PATCH", "DELETE"],
+            allow_headers=["Authorization", "Content-Type", "If-Match", "If-None-Match"],
+            expose_headers=["ETag", "Link"],
+        )
+    strict = [Depends(reject_unknown_query_params)]
+    app.include_router(health_router)
+    for router in (commitments_router, claims_router, actors_router, sources_router):
+        app.include_router(router, dependencies=strict)
+    return app

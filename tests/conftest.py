@@ -1,0 +1,101 @@
+"""Fixtures: every database-facing test runs once on SQLite and once on PostgreSQL.
+
+Each engine's database is built by Alembic and seeded from seeds/busan.yaml once per run;
+each test then runs inside an outer transaction that is rolled back (the app's commits become
+SAVEPOINT releases), so tests never see each other's writes.
+"""
+
+from collections.abc import AsyncIterator, Iterator
+from contextlib import ExitStack
+
+import httpx
+import pytest
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from app import schema
+from app.api.deps import get_session
+from app.config import Settings
+from app.db import create_db_engine
+from app.ingest import load as seed_loader
+from app.main import create_app
+from tests.support.postgres import fresh_database, postgres_server_url
+
+ENGINES = ["sqlite", "postgresql"]
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[str]:
+    with postgres_server_url() as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def empty_database_url(
+    postgres_server: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator["DatabaseFactory"]:
+    """A factory of fresh, empty databases of either engine, dropped at the end of the run."""
+    with ExitStack() as stack:
+        yield DatabaseFactory(postgres_server, tmp_path_factory, stack)
+
+
+class DatabaseFactory:
+    def __init__(self, server: str, tmp: pytest.TempPathFactory, stack: ExitStack) -> None:
+        self._server = server
+        self._tmp = tmp
+        self._stack = stack
+
+    def __call__(self, engine_name: str, label: str) -> str:
+        if engine_name == "sqlite":
+            return f"sqlite:///{self._tmp.mktemp(label) / 'test.db'}"
+        return self._stack.enter_context(fresh_database(self._server, label))
+
+
+@pytest.fixture(scope="session", params=ENGINES)
+def seeded_engine(
+    request: pytest.FixtureRequest, empty_database_url: DatabaseFactory
+) -> Iterator[Engine]:
+    """A migrated, seeded database of each engine, shared by the whole run (read-only)."""
+    url = empty_database_url(request.param, "seeded")
+    schema.upgrade(url)
+    engine = create_db_engine(url)
+    with Session(engine) as session:
+        seed_loader.load(session, Settings().seed_file)
+        session.commit()
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def session(seeded_engine: Engine) -> Iterator[Session]:
+    """A session whose every commit is undone after the test."""
+    connection = seeded_engine.connect()
+    outer = connection.begin()
+    db_session = Session(
+        bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
+    )
+    yield db_session
+    db_session.close()
+    outer.rollback()
+    connection.close()
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture
+async def client(seeded_engine: Engine, session: Session) -> AsyncIterator[httpx.AsyncClient]:
+    """httpx against the real ASGI app, bound to the test's rolled-back session."""
+    settings = Settings(database_url=seeded_engine.url.render_as_string(hide_password=False))
+    app = create_app(settings, seeded_engine)
+    app.dependency_overrides[get_session] = lambda: session
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+        yield http
+
+
+@pytest.fixture
+def engine_name(seeded_engine: Engine) -> str:
+    return seeded_engine.dialect.name
