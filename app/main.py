@@ -16,6 +16,8 @@ from app.claims.routes import router as claims_router
 from app.commitments.routes import router as commitments_router
 from app.config import Settings
 from app.db import create_db_engine
+from app.insights.routes import router as insights_router
+from app.insights.search_routes import router as search_router
 from app.sources.routes import router as sources_router
 
 DESCRIPTION = """
@@ -37,6 +39,8 @@ TAGS = [
     {"name": "claims", "description": "Statements in the sources, quoted verbatim."},
     {"name": "actors", "description": "States, bodies, people and organisations."},
     {"name": "sources", "description": "The documents, with their full text."},
+    {"name": "search", "description": "Ranked full-text search across every resource."},
+    {"name": "insights", "description": "Conflicts between sources, the timeline, statistics."},
     {"name": "health", "description": "Probes for process managers and load balancers."},
 ]
 
@@ -75,6 +79,13 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         )
     strict = [Depends(reject_unknown_query_params)]
     app.include_router(health_router)
-    for router in (commitments_router, claims_router, actors_router, sources_router):
+    for router in (
+        commitments_router,
+        claims_router,
+        actors_router,
+        sources_router,
+        search_router,
+        insights_router,
+    ):
         app.include_router(router, dependencies=strict)
     return app

@@ -1,6 +1,7 @@
 """Dependencies shared by every route: the database session and list parameters."""
 
 from collections.abc import Iterator
+from datetime import UTC, date, datetime
 from typing import Annotated
 
 from fastapi import Depends, Query, Request
@@ -38,6 +39,14 @@ def _query_names(dependant: Dependant) -> set[str]:
     for sub in dependant.dependencies:
         names |= _query_names(sub)
     return names
+
+
+def today() -> date:
+    """Today's date (UTC). Tests override this dependency to pin "today"."""
+    return datetime.now(UTC).date()
+
+
+TodayDep = Annotated[date, Depends(today)]
 
 
 class ListParams:

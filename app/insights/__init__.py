@@ -1,0 +1,1 @@
+"""Cross-resource questions: search, conflicts, timeline and stats."""
