@@ -10,6 +10,7 @@ from contextlib import ExitStack
 
 import httpx
 import pytest
+from fastapi import FastAPI
 from sqlalchemy import Engine
 from sqlmodel import Session
 
@@ -86,11 +87,20 @@ def anyio_backend() -> str:
 
 
 @pytest.fixture
-async def client(seeded_engine: Engine, session: Session) -> AsyncIterator[httpx.AsyncClient]:
-    """httpx against the real ASGI app, bound to the test's rolled-back session."""
+def app(seeded_engine: Engine, session: Session) -> FastAPI:
+    """The real app on the seeded engine, its requests bound to the test's rolled-back session.
+
+    Tests may add `app.dependency_overrides` (e.g. for `app.api.deps.today`).
+    """
     settings = Settings(database_url=seeded_engine.url.render_as_string(hide_password=False))
-    app = create_app(settings, seeded_engine)
-    app.dependency_overrides[get_session] = lambda: session
+    application = create_app(settings, seeded_engine)
+    application.dependency_overrides[get_session] = lambda: session
+    return application
+
+
+@pytest.fixture
+async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    """httpx against the real ASGI app."""
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
         yield http
