@@ -4,7 +4,7 @@ import httpx
 import pytest
 from sqlmodel import Session, func, select
 
-from app.models import Actor, Claim, Commitment, Source
+from app.models import Actor, Claim, ClaimCommitment, Commitment, Source
 
 pytestmark = pytest.mark.anyio
 
@@ -106,11 +106,10 @@ async def test_commitment_list_filters_by_topic(
 async def test_commitment_detail_carries_its_evidence(
     client: httpx.AsyncClient, session: Session
 ) -> None:
-    claim_id = session.exec(select(Claim.id)).first()
+    claim_id = session.exec(select(ClaimCommitment.claim_id)).first()
     claim = (await client.get(f"/v1/claims/{claim_id}")).json()
     linked = claim["commitments"]
-    if not linked:
-        pytest.fail(f"seed claim {claim_id} bears on no commitment")
+    assert linked
     detail = (await client.get(f"/v1/commitments/{linked[0]['commitment_id']}")).json()
     quotes = {c["id"]: c["quote"] for group in detail["evidence"] for c in group["claims"]}
     assert quotes[claim_id] == claim["quote"]
