@@ -61,7 +61,7 @@ def _actors(session: Session) -> list[dict[str, Any]]:
             "name": a.name,
             "kind": a.kind,
             "country_code": a.country_code,
-            "affiliation_id": a.affiliation_id,
+            "affiliation": a.affiliation_id,
             "role": a.role,
             "description": a.description,
             "aliases": aliases.get(a.id, []),

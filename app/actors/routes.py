@@ -3,15 +3,14 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
-from sqlmodel import col, select
+from fastapi.responses import StreamingResponse
 
 from app.actors import service as actor_service
-from app.actors.schemas import ActorPublic
+from app.actors.schemas import ActorDetail, ActorFilters, ActorPublic
 from app.api.deps import ListParamsDep, SessionDep
-from app.api.paging import Page, SortKey, paginate
-from app.api.responses import set_next_link
+from app.api.listing import respond_page
+from app.api.paging import Page, PageResult
 from app.models import Actor
-from app.vocab import ActorKind
 
 router = APIRouter(prefix="/v1/actors", tags=["actors"])
 
@@ -22,36 +21,21 @@ def list_actors(
     response: Response,
     session: SessionDep,
     page: ListParamsDep,
-    kind: Annotated[ActorKind | None, Query(description="Only actors of this kind.")] = None,
-    country: Annotated[
-        str | None, Query(pattern=r"^[A-Z]{2}$", description="ISO 3166-1 alpha-2 country code.")
-    ] = None,
-) -> Page[ActorPublic]:
-    """States, government bodies, people and organisations named in the sources, by id."""
-    statement = select(Actor)
-    if kind is not None:
-        statement = statement.where(Actor.kind == kind)
-    if country is not None:
-        statement = statement.where(Actor.country_code == country)
-    result = paginate(
-        session,
-        statement,
-        id_column=col(Actor.id),
-        sort=SortKey(None),
-        limit=page.limit,
-        cursor=page.cursor,
-    )
-    set_next_link(request, response, result.next_cursor)
-    aliases = actor_service.aliases_by_actor(session, (a.id for a in result.rows))
-    return Page(
-        items=actor_service.to_public(result.rows, aliases),
-        next_cursor=result.next_cursor,
-        total=result.total,
-    )
+    filters: Annotated[ActorFilters, Query()],
+) -> Page[ActorPublic] | StreamingResponse:
+    """States, government bodies, people, organisations, companies, media and forums named in
+    the sources, each with the other names the texts use for it (`aliases`)."""
+
+    def fetch(limit: int, cursor: str | None) -> tuple[list[ActorPublic], PageResult[Actor]]:
+        result = actor_service.list_page(session, filters, limit, cursor)
+        aliases = actor_service.aliases_by_actor(session, (a.id for a in result.rows))
+        return actor_service.to_public(result.rows, aliases), result
+
+    return respond_page(request, response, page, fetch, ActorPublic)
 
 
-@router.get("/{actor_id}", response_model=ActorPublic, summary="Get one actor")
-def get_actor(actor_id: str, session: SessionDep) -> ActorPublic:
-    """One actor by its slug id, with its aliases."""
-    actor = actor_service.get(session, actor_id)
-    return actor_service.to_public([actor], actor_service.aliases_by_actor(session, [actor.id]))[0]
+@router.get("/{actor_id}", response_model=ActorDetail, summary="Get one actor")
+def get_actor(actor_id: str, session: SessionDep) -> ActorDetail:
+    """One actor with its affiliation and members, the commitments it owes and is owed, and
+    the claims it asserts."""
+    return actor_service.detail(session, actor_service.get(session, actor_id))

@@ -1,15 +1,20 @@
 """Request and response shapes for actors."""
 
 from datetime import datetime
+from typing import Literal, TypeAlias
 
 from pydantic import BaseModel, Field
 
 from app.models.actor import ActorBase
-from app.models.base import SLUG_MAX, SLUG_PATTERN
+from app.models.base import FORBID_EXTRA, SLUG_MAX, SLUG_PATTERN
 from app.vocab import ActorKind
 
+CLAIMS_IN_DETAIL = 50
 
-class ActorCreate(ActorBase, extra="forbid"):
+
+class ActorCreate(ActorBase):
+    model_config = FORBID_EXTRA
+
     id: str = Field(max_length=SLUG_MAX, pattern=SLUG_PATTERN, description="Stable slug.")
     aliases: list[str] = Field(default_factory=list, description="Other names the texts use.")
 
@@ -28,3 +33,57 @@ class ActorPublic(ActorBase):
     created_at: datetime
     updated_at: datetime
     version: int
+
+
+ActorSort: TypeAlias = Literal["id", "-id", "name", "-name", "updated_at", "-updated_at"]
+
+
+class ActorFilters(BaseModel):
+    """Filters for the actor list; repeat a parameter to match any of several values."""
+
+    q: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=200,
+        description="Full-text filter on name, aliases, role and description.",
+    )
+    kind: list[ActorKind] = Field(default_factory=list, description="Kind of actor.")
+    country: list[str] = Field(
+        default_factory=list, description="ISO 3166-1 alpha-2 country code (e.g. `CN`)."
+    )
+    affiliation: list[str] = Field(
+        default_factory=list,
+        description="Actor id or alias of the parent: its direct members (e.g. a university's "
+        "researchers).",
+    )
+    sort: ActorSort = Field(default="id", description="Sort field; `-` prefix for descending.")
+
+
+class CommitmentRef(BaseModel):
+    """A compact reference to a commitment."""
+
+    id: str
+    title: str
+    topic: str
+    status: str
+
+
+class ClaimRef(BaseModel):
+    """A compact reference to a claim."""
+
+    id: str
+    source_id: str
+    kind: str
+    quote: str
+
+
+class ActorDetail(ActorPublic):
+    affiliation: ActorRef | None = Field(description="The parent actor, if any.")
+    members: list[ActorRef] = Field(description="Actors whose affiliation is this actor.")
+    commitments_owed: list[CommitmentRef] = Field(description="Commitments it is bound by.")
+    commitments_owed_to: list[CommitmentRef] = Field(description="Commitments owed to it.")
+    claims_asserted: list[ClaimRef] = Field(
+        description=f"Claims it asserts (the first {CLAIMS_IN_DETAIL}; "
+        "`/v1/claims?speaker=<id>` lists them all)."
+    )
+    claims_asserted_total: int = Field(description="How many claims it asserts in all.")

@@ -4,11 +4,22 @@ from collections import defaultdict
 from collections.abc import Iterable
 
 import sqlalchemy as sa
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
-from app.actors.schemas import ActorCreate, ActorPublic, ActorRef
-from app.errors import ConflictError, NotFoundError, UnprocessableError
-from app.models import Actor, ActorAlias
+from app.actors.schemas import (
+    CLAIMS_IN_DETAIL,
+    ActorCreate,
+    ActorDetail,
+    ActorFilters,
+    ActorPublic,
+    ActorRef,
+    ClaimRef,
+    CommitmentRef,
+)
+from app.api.paging import PageResult, paginate, sort_key
+from app.errors import ConflictError, InvalidParameterError, NotFoundError, UnprocessableError
+from app.models import Actor, ActorAlias, Claim, ClaimSpeaker, Commitment, CommitmentParty
+from app.vocab import PartyRole
 
 
 def get(session: Session, actor_id: str) -> Actor:
@@ -83,3 +94,80 @@ def resolve(session: Session, name: str) -> list[Actor]:
         )
     )
     return list(session.exec(statement).all())
+
+
+def resolve_ids(session: Session, names: Iterable[str], parameter: str) -> set[str]:
+    """Ids of the actors each name denotes (id, name or alias); an unknown name is a 400."""
+    ids: set[str] = set()
+    for name in names:
+        found = resolve(session, name)
+        if not found:
+            raise InvalidParameterError(
+                f"`{parameter}`: no actor has the id, name or alias {name!r}.", parameter=parameter
+            )
+        ids |= {actor.id for actor in found}
+    return ids
+
+
+SORT_COLUMNS = {"name": col(Actor.name), "updated_at": col(Actor.updated_at)}
+
+
+def list_page(
+    session: Session, filters: ActorFilters, limit: int, cursor: str | None
+) -> PageResult[Actor]:
+    statement = select(Actor)
+    if filters.kind:
+        statement = statement.where(col(Actor.kind).in_(filters.kind))
+    if filters.country:
+        statement = statement.where(col(Actor.country_code).in_(filters.country))
+    if filters.affiliation:
+        parents = resolve_ids(session, filters.affiliation, "affiliation")
+        statement = statement.where(col(Actor.affiliation_id).in_(parents))
+    return paginate(
+        session,
+        statement,
+        id_column=col(Actor.id),
+        sort=sort_key(filters.sort, SORT_COLUMNS),
+        limit=limit,
+        cursor=cursor,
+    )
+
+
+def detail(session: Session, actor: Actor) -> ActorDetail:
+    public = to_public([actor], aliases_by_actor(session, [actor.id]))[0]
+    members = session.exec(
+        select(Actor).where(Actor.affiliation_id == actor.id).order_by(col(Actor.id))
+    ).all()
+    owed = session.exec(
+        select(CommitmentParty.role, Commitment)
+        .join(Commitment, col(Commitment.id) == col(CommitmentParty.commitment_id))
+        .where(CommitmentParty.actor_id == actor.id)
+        .order_by(col(Commitment.id))
+    ).all()
+    asserted = select(Claim).join(ClaimSpeaker, col(ClaimSpeaker.claim_id) == col(Claim.id))
+    asserted = asserted.where(ClaimSpeaker.actor_id == actor.id)
+    claims = session.exec(asserted.order_by(col(Claim.id)).limit(CLAIMS_IN_DETAIL)).all()
+    total = session.exec(select(func.count()).select_from(asserted.subquery())).one()
+
+    def commitment_refs(role: PartyRole) -> list[CommitmentRef]:
+        return [
+            CommitmentRef(id=c.id, title=c.title, topic=c.topic, status=c.status)
+            for party_role, c in owed
+            if party_role == role
+        ]
+
+    return ActorDetail.model_validate(
+        public.model_dump(),
+        update={
+            "affiliation": refs(session, [actor.affiliation_id]).get(actor.affiliation_id)
+            if actor.affiliation_id
+            else None,
+            "members": [ActorRef(id=m.id, name=m.name, kind=m.kind) for m in members],
+            "commitments_owed": commitment_refs(PartyRole.OBLIGOR),
+            "commitments_owed_to": commitment_refs(PartyRole.COUNTERPARTY),
+            "claims_asserted": [
+                ClaimRef(id=c.id, source_id=c.source_id, kind=c.kind, quote=c.quote) for c in claims
+            ],
+            "claims_asserted_total": total,
+        },
+    )

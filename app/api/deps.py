@@ -2,10 +2,11 @@
 
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import Depends, Query, Request
 from fastapi.dependencies.models import Dependant
+from pydantic import BaseModel
 from sqlmodel import Session
 
 from app.api.paging import DEFAULT_LIMIT, MAX_LIMIT
@@ -35,7 +36,13 @@ def reject_unknown_query_params(request: Request) -> None:
 
 
 def _query_names(dependant: Dependant) -> set[str]:
-    names = {param.alias for param in dependant.query_params}
+    names: set[str] = set()
+    for param in dependant.query_params:
+        annotation = param.field_info.annotation
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            names |= {field.alias or name for name, field in annotation.model_fields.items()}
+        else:
+            names.add(param.alias)
     for sub in dependant.dependencies:
         names |= _query_names(sub)
     return names
@@ -50,7 +57,7 @@ TodayDep = Annotated[date, Depends(today)]
 
 
 class ListParams:
-    """`limit` and `cursor`, common to every list."""
+    """`limit`, `cursor` and `format`, common to every list."""
 
     def __init__(
         self,
@@ -63,9 +70,17 @@ class ListParams:
                 max_length=500, description="Opaque cursor from a previous page's `next_cursor`."
             ),
         ] = None,
+        format: Annotated[
+            Literal["json", "csv"] | None,
+            Query(
+                description="`csv` streams every matching row as CSV (also chosen by "
+                "`Accept: text/csv`); default JSON pages."
+            ),
+        ] = None,
     ) -> None:
         self.limit = limit
         self.cursor = cursor
+        self.format = format
 
 
 ListParamsDep = Annotated[ListParams, Depends()]

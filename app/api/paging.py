@@ -3,7 +3,7 @@
 import base64
 import binascii
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any, Generic, TypeVar
 
 import orjson
@@ -39,10 +39,17 @@ class Page(BaseModel, Generic[ItemT]):
 
 @dataclass(frozen=True)
 class SortKey:
-    """Order by `column` (nulls last) then by `id` ascending, which makes the order total."""
+    """Order by `column` (nulls last) then by id, which makes the order total.
 
+    With no column the order is by id alone, ascending or descending.
+    """
+
+    name: str
     column: Column | None
     descending: bool = False
+
+
+BY_ID = SortKey("id", None)
 
 
 @dataclass
@@ -50,6 +57,12 @@ class PageResult(Generic[RowT]):
     rows: list[RowT]
     next_cursor: str | None
     total: int | None
+
+
+def sort_key(value: str, columns: dict[str, Column]) -> SortKey:
+    """`"-expires_on"` → SortKey(expires_on column, descending); `"id"` sorts by id alone."""
+    name = value.removeprefix("-")
+    return SortKey(value, columns.get(name), descending=value.startswith("-"))
 
 
 def encode_cursor(values: list[Any]) -> str:
@@ -64,7 +77,7 @@ def decode_cursor(cursor: str) -> list[Any]:
         raise InvalidParameterError(
             "`cursor` is not a cursor this API issued", parameter="cursor"
         ) from error
-    if not isinstance(values, list) or len(values) != 2:
+    if not isinstance(values, list) or len(values) != 3:
         raise InvalidParameterError("`cursor` is not a cursor this API issued", parameter="cursor")
     return values
 
@@ -77,13 +90,17 @@ def _sort_value_from_cursor(column: Column, raw: Any) -> Any:
     except NotImplementedError:
         return raw
     try:
-        if python_type is date:
-            return date.fromisoformat(raw)
-        return python_type(raw)
+        if python_type in (date, datetime):
+            return python_type.fromisoformat(raw)
+        if python_type in (int, float):
+            return python_type(raw)
     except (TypeError, ValueError) as error:
         raise InvalidParameterError(
             "`cursor` does not fit this sort order", parameter="cursor"
         ) from error
+    if not isinstance(raw, str):
+        raise InvalidParameterError("`cursor` does not fit this sort order", parameter="cursor")
+    return raw
 
 
 def paginate(
@@ -103,9 +120,14 @@ def paginate(
         ).one()
     column = sort.column
     if cursor is not None:
-        raw_value, last_id = decode_cursor(cursor)
+        sort_name, raw_value, last_id = decode_cursor(cursor)
+        if sort_name != sort.name:
+            raise InvalidParameterError(
+                f"`cursor` belongs to sort `{sort_name}`, not `{sort.name}`", parameter="cursor"
+            )
         if column is None:
-            statement = statement.where(id_column > str(last_id))
+            after_id = id_column < str(last_id) if sort.descending else id_column > str(last_id)
+            statement = statement.where(after_id)
         else:
             value = _sort_value_from_cursor(column, raw_value)
             statement = statement.where(
@@ -115,7 +137,9 @@ def paginate(
     if column is not None:
         direction = column.desc() if sort.descending else column.asc()
         order.append(direction.nulls_last())
-    order.append(id_column.asc())
+        order.append(id_column.asc())
+    else:
+        order.append(id_column.desc() if sort.descending else id_column.asc())
     rows = list(session.exec(statement.order_by(*order).limit(limit + 1)).all())
     next_cursor = None
     if len(rows) > limit:
@@ -123,7 +147,7 @@ def paginate(
         last = rows[-1]
         entity = last[0] if isinstance(last, sa.Row) else last
         sort_value = getattr(entity, column.key) if column is not None else None
-        next_cursor = encode_cursor([sort_value, getattr(entity, id_column.key)])
+        next_cursor = encode_cursor([sort.name, sort_value, getattr(entity, id_column.key)])
     return PageResult(rows=rows, next_cursor=next_cursor, total=total)
 
 

@@ -3,15 +3,14 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
-from sqlmodel import col, select
+from fastapi.responses import StreamingResponse
 
 from app.api.deps import ListParamsDep, SessionDep
-from app.api.paging import Page, SortKey, paginate
-from app.api.responses import set_next_link
+from app.api.listing import respond_page
+from app.api.paging import Page, PageResult
 from app.claims import service as claim_service
-from app.claims.schemas import ClaimPublic
+from app.claims.schemas import ClaimFilters, ClaimPublic
 from app.models import Claim
-from app.vocab import ClaimKind
 
 router = APIRouter(prefix="/v1/claims", tags=["claims"])
 
@@ -22,34 +21,23 @@ def list_claims(
     response: Response,
     session: SessionDep,
     page: ListParamsDep,
-    source: Annotated[
-        str | None, Query(max_length=120, description="Only claims in this source.")
-    ] = None,
-    kind: Annotated[ClaimKind | None, Query(description="Only claims of this kind.")] = None,
-) -> Page[ClaimPublic]:
-    """Statements in the sources, each a verbatim quote with its character offsets."""
-    statement = select(Claim)
-    if source is not None:
-        statement = statement.where(Claim.source_id == source)
-    if kind is not None:
-        statement = statement.where(Claim.kind == kind)
-    result = paginate(
-        session,
-        statement,
-        id_column=col(Claim.id),
-        sort=SortKey(None),
-        limit=page.limit,
-        cursor=page.cursor,
-    )
-    set_next_link(request, response, result.next_cursor)
-    return Page(
-        items=claim_service.to_public(session, result.rows),
-        next_cursor=result.next_cursor,
-        total=result.total,
-    )
+    filters: Annotated[ClaimFilters, Query()],
+) -> Page[ClaimPublic] | StreamingResponse:
+    """Statements in the sources. Each claim's `quote` is exactly
+    `text[start_offset:end_offset]` of its source (offsets in Unicode code points), with who
+    asserts it, what kind of statement it is (report, quote, assessment, prediction,
+    recommendation), the commitments it bears on and, where it gives a figure, a structured
+    value (`value_subject`, `value_property`, `value_number` or `value_text`, `value_unit`).
+    """
+
+    def fetch(limit: int, cursor: str | None) -> tuple[list[ClaimPublic], PageResult[Claim]]:
+        result = claim_service.list_page(session, filters, limit, cursor)
+        return claim_service.to_public(session, result.rows), result
+
+    return respond_page(request, response, page, fetch, ClaimPublic)
 
 
 @router.get("/{claim_id}", response_model=ClaimPublic, summary="Get one claim")
 def get_claim(claim_id: str, session: SessionDep) -> ClaimPublic:
-    """One claim by its slug id, with its speakers and the commitments it bears on."""
+    """One claim with its speakers and the commitments it bears on."""
     return claim_service.to_public(session, [claim_service.get(session, claim_id)])[0]

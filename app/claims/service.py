@@ -2,14 +2,15 @@
 
 from collections import defaultdict
 
+import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from app.actors import service as actor_service
-from app.claims.schemas import ClaimCommitmentOut, ClaimCreate, ClaimPublic
+from app.api.paging import PageResult, paginate, sort_key
+from app.claims.schemas import ClaimCommitmentOut, ClaimCreate, ClaimFilters, ClaimPublic
 from app.errors import ConflictError, NotFoundError, UnprocessableError
 from app.ingest.quotes import QuoteError, check_span, find_quote
-from app.models import Claim, ClaimCommitment, ClaimSpeaker, Commitment
-from app.sources import service as source_service
+from app.models import Claim, ClaimCommitment, ClaimSpeaker, Commitment, Source
 
 
 def get(session: Session, claim_id: str) -> Claim:
@@ -22,7 +23,7 @@ def get(session: Session, claim_id: str) -> Claim:
 def create(session: Session, data: ClaimCreate) -> Claim:
     if session.get(Claim, data.id) is not None:
         raise ConflictError(f"A claim with the id {data.id!r} already exists.", field="id")
-    text = source_service.texts(session, [data.source_id]).get(data.source_id)
+    text = session.exec(select(Source.text).where(Source.id == data.source_id)).first()
     if text is None:
         raise UnprocessableError(f"Unknown source id {data.source_id!r}.", field="source_id")
     try:
@@ -110,3 +111,43 @@ def get_for_field(session: Session, claim_id: str, field: str) -> Claim:
     if claim is None:
         raise UnprocessableError(f"Unknown claim id {claim_id!r} in `{field}`.", field=field)
     return claim
+
+
+SORT_COLUMNS = {"start_offset": col(Claim.start_offset), "updated_at": col(Claim.updated_at)}
+
+
+def list_page(
+    session: Session, filters: ClaimFilters, limit: int, cursor: str | None
+) -> PageResult[Claim]:
+    statement = select(Claim)
+    claim_id = col(Claim.id)
+    if filters.source:
+        statement = statement.where(col(Claim.source_id).in_(filters.source))
+    if filters.kind:
+        statement = statement.where(col(Claim.kind).in_(filters.kind))
+    if filters.speaker:
+        actor_ids = actor_service.resolve_ids(session, filters.speaker, "speaker")
+        spoken = select(ClaimSpeaker.claim_id).where(col(ClaimSpeaker.actor_id).in_(actor_ids))
+        statement = statement.where(claim_id.in_(spoken))
+    if filters.commitment or filters.stance:
+        linked = select(ClaimCommitment.claim_id)
+        if filters.commitment:
+            linked = linked.where(col(ClaimCommitment.commitment_id).in_(filters.commitment))
+        if filters.stance:
+            linked = linked.where(col(ClaimCommitment.stance).in_(filters.stance))
+        statement = statement.where(claim_id.in_(linked))
+    if filters.subject:
+        statement = statement.where(col(Claim.value_subject).in_(filters.subject))
+    if filters.property:
+        statement = statement.where(col(Claim.value_property).in_(filters.property))
+    if filters.has_value is not None:
+        has_value = col(Claim.value_subject).is_not(None)
+        statement = statement.where(has_value if filters.has_value else sa.not_(has_value))
+    return paginate(
+        session,
+        statement,
+        id_column=claim_id,
+        sort=sort_key(filters.sort, SORT_COLUMNS),
+        limit=limit,
+        cursor=cursor,
+    )

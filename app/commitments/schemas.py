@@ -1,13 +1,80 @@
 """Request and response shapes for commitments, their status history and links."""
 
 from datetime import date, datetime
+from typing import Literal, TypeAlias
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from app.actors.schemas import ActorRef
-from app.models.base import SLUG_MAX, SLUG_PATTERN
+from app.api.filters import require_ordered
+from app.models.base import FORBID_EXTRA, SLUG_MAX, SLUG_PATTERN
 from app.models.commitment import CommitmentBase
-from app.vocab import ClaimKind, CommitmentStatus, LinkKind, Stance
+from app.vocab import ActionKind, ClaimKind, CommitmentStatus, LinkKind, Stance, Topic
+
+CommitmentSort: TypeAlias = Literal[
+    "id", "-id", "title", "-title",
+    "announced_on", "-announced_on", "effective_on", "-effective_on",
+    "due_on", "-due_on", "expires_on", "-expires_on", "updated_at", "-updated_at",
+]  # fmt: skip
+
+DATE_FIELDS = ("announced", "effective", "due", "expires")
+
+
+class CommitmentFilters(BaseModel):
+    """Filters for the commitment list; repeat a parameter to match any of several values."""
+
+    q: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=200,
+        description="Full-text filter on title and description (all words must match).",
+    )
+    actor: list[str] = Field(
+        default_factory=list,
+        description="Actor id or alias (e.g. `china`, `Beijing`) bound by or owed the commitment.",
+    )
+    obligor: list[str] = Field(
+        default_factory=list, description="Actor id or alias bound by the commitment."
+    )
+    counterparty: list[str] = Field(
+        default_factory=list, description="Actor id or alias the commitment is owed to."
+    )
+    topic: list[Topic] = Field(default_factory=list, description="Policy area.")
+    status: list[CommitmentStatus] = Field(
+        default_factory=list, description="Current status (or the status on `as_of`)."
+    )
+    action: list[ActionKind] = Field(default_factory=list, description="Kind of action promised.")
+    source: list[str] = Field(
+        default_factory=list, description="Source id: commitments with a claim in that source."
+    )
+    announced_from: date | None = Field(default=None, description="Announced on or after.")
+    announced_to: date | None = Field(default=None, description="Announced on or before.")
+    effective_from: date | None = Field(default=None, description="Effective on or after.")
+    effective_to: date | None = Field(default=None, description="Effective on or before.")
+    due_from: date | None = Field(default=None, description="Due (deadline/plan) on or after.")
+    due_to: date | None = Field(default=None, description="Due on or before.")
+    expires_from: date | None = Field(default=None, description="Expiring on or after.")
+    expires_to: date | None = Field(default=None, description="Expiring on or before.")
+    has_conflicting_claims: bool | None = Field(
+        default=None,
+        description="Only commitments with (true) or without (false) claims that dispute them "
+        "or give values conflicting with another source's (see `/v1/conflicts`).",
+    )
+    as_of: date | None = Field(
+        default=None,
+        description="Report each status as it stood on this day, from the status history; "
+        "commitments with no status yet on that day are left out.",
+    )
+    sort: CommitmentSort = Field(
+        default="id", description="Sort field; `-` prefix for descending (e.g. `-expires_on`)."
+    )
+
+    @model_validator(mode="after")
+    def _ranges_in_order(self) -> "CommitmentFilters":
+        for name in DATE_FIELDS:
+            low, high = getattr(self, f"{name}_from"), getattr(self, f"{name}_to")
+            require_ordered(low, high, f"{name}_from", f"{name}_to")
+        return self
 
 
 class TermIn(BaseModel):
@@ -24,7 +91,9 @@ class TermOut(TermIn):
     pass
 
 
-class CommitmentCreate(CommitmentBase, extra="forbid"):
+class CommitmentCreate(CommitmentBase):
+    model_config = FORBID_EXTRA
+
     id: str = Field(max_length=SLUG_MAX, pattern=SLUG_PATTERN, description="Stable slug.")
     obligors: list[str] = Field(min_length=1, description="Actor ids bound by the commitment.")
     counterparties: list[str] = Field(default_factory=list, description="Actor ids it is owed to.")

@@ -1,15 +1,20 @@
 """Commitment logic: creation with parties and terms, status events, links, detail with evidence."""
 
 from collections import defaultdict
+from datetime import date
+from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from app.actors import service as actor_service
+from app.api.paging import PageResult, paginate, sort_key
 from app.claims import service as claim_service
 from app.commitments.schemas import (
+    DATE_FIELDS,
     CommitmentCreate,
     CommitmentDetail,
+    CommitmentFilters,
     CommitmentPublic,
     EvidenceClaim,
     EvidenceSource,
@@ -110,7 +115,102 @@ def create_link(session: Session, data: LinkCreate) -> CommitmentLink:
     return link
 
 
-def to_public(session: Session, commitments: list[Commitment]) -> list[CommitmentPublic]:
+SORT_COLUMNS = {
+    "title": col(Commitment.title),
+    "announced_on": col(Commitment.announced_on),
+    "effective_on": col(Commitment.effective_on),
+    "due_on": col(Commitment.due_on),
+    "expires_on": col(Commitment.expires_on),
+    "updated_at": col(Commitment.updated_at),
+}
+
+
+def status_on(day: date) -> sa.ScalarSelect[Any]:
+    """Each commitment's status as it stood on `day` (NULL before its first event)."""
+    return (
+        select(StatusEvent.status)
+        .where(col(StatusEvent.commitment_id) == col(Commitment.id), StatusEvent.occurred_on <= day)
+        .order_by(col(StatusEvent.occurred_on).desc(), col(StatusEvent.id).desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+
+
+def list_page(
+    session: Session, filters: CommitmentFilters, limit: int, cursor: str | None
+) -> PageResult[Commitment]:
+    statement = select(Commitment)
+    for condition in _conditions(session, filters):
+        statement = statement.where(condition)
+    return paginate(
+        session,
+        statement,
+        id_column=col(Commitment.id),
+        sort=sort_key(filters.sort, SORT_COLUMNS),
+        limit=limit,
+        cursor=cursor,
+    )
+
+
+def _conditions(session: Session, filters: CommitmentFilters) -> list[sa.ColumnElement[bool]]:
+    commitment_id = col(Commitment.id)
+    conditions: list[sa.ColumnElement[bool]] = []
+    for parameter, role in (
+        ("actor", None),
+        ("obligor", PartyRole.OBLIGOR),
+        ("counterparty", PartyRole.COUNTERPARTY),
+    ):
+        names = getattr(filters, parameter)
+        if names:
+            actor_ids = actor_service.resolve_ids(session, names, parameter)
+            parties = select(CommitmentParty.commitment_id).where(
+                col(CommitmentParty.actor_id).in_(actor_ids)
+            )
+            if role is not None:
+                parties = parties.where(CommitmentParty.role == role)
+            conditions.append(commitment_id.in_(parties))
+    if filters.topic:
+        conditions.append(col(Commitment.topic).in_(filters.topic))
+    if filters.action:
+        conditions.append(col(Commitment.action).in_(filters.action))
+    if filters.status:
+        current = col(Commitment.status) if filters.as_of is None else status_on(filters.as_of)
+        conditions.append(current.in_(filters.status))
+    if filters.as_of is not None:
+        conditions.append(status_on(filters.as_of).is_not(None))
+    if filters.source:
+        in_sources = (
+            select(ClaimCommitment.commitment_id)
+            .join(Claim, col(Claim.id) == col(ClaimCommitment.claim_id))
+            .where(col(Claim.source_id).in_(filters.source))
+        )
+        conditions.append(commitment_id.in_(in_sources))
+    for name in DATE_FIELDS:
+        column = col(getattr(Commitment, f"{name}_on"))
+        low, high = getattr(filters, f"{name}_from"), getattr(filters, f"{name}_to")
+        if low is not None:
+            conditions.append(column >= low)
+        if high is not None:
+            conditions.append(column <= high)
+    return conditions
+
+
+def statuses_on(
+    session: Session, commitment_ids: list[str], day: date
+) -> dict[str, CommitmentStatus]:
+    """The status of each commitment as it stood on `day`, in one query."""
+    events = session.exec(
+        select(StatusEvent.commitment_id, StatusEvent.status)
+        .where(col(StatusEvent.commitment_id).in_(commitment_ids), StatusEvent.occurred_on <= day)
+        .order_by(col(StatusEvent.occurred_on), col(StatusEvent.id))
+    ).all()
+    return {commitment_id: CommitmentStatus(status) for commitment_id, status in events}
+
+
+def to_public(
+    session: Session, commitments: list[Commitment], as_of: date | None = None
+) -> list[CommitmentPublic]:
+    """Public shapes; with `as_of`, each status is the one that stood on that day."""
     ids = [c.id for c in commitments]
     parties = session.exec(
         select(CommitmentParty).where(col(CommitmentParty.commitment_id).in_(ids))
@@ -127,10 +227,12 @@ def to_public(session: Session, commitments: list[Commitment]) -> list[Commitmen
     terms_by: dict[str, list[TermOut]] = defaultdict(list)
     for term in terms:
         terms_by[term.commitment_id].append(TermOut.model_validate(term, from_attributes=True))
+    statuses = statuses_on(session, ids, as_of) if as_of is not None else {}
     return [
         CommitmentPublic.model_validate(
             c,
             update={
+                "status": statuses.get(c.id, c.status),
                 "obligors": [refs[a] for a in sorted(by_role[(c.id, PartyRole.OBLIGOR)])],
                 "counterparties": [
                     refs[a] for a in sorted(by_role[(c.id, PartyRole.COUNTERPARTY)])
@@ -142,13 +244,21 @@ def to_public(session: Session, commitments: list[Commitment]) -> list[Commitmen
     ]
 
 
-def detail(session: Session, commitment: Commitment) -> CommitmentDetail:
-    public = to_public(session, [commitment])[0]
+def detail(session: Session, commitment: Commitment, as_of: date | None = None) -> CommitmentDetail:
+    """The commitment with its evidence; with `as_of`, its status and history as of that day."""
+    history_query = select(StatusEvent).where(StatusEvent.commitment_id == commitment.id)
+    if as_of is not None:
+        history_query = history_query.where(StatusEvent.occurred_on <= as_of)
     history = session.exec(
-        select(StatusEvent)
-        .where(StatusEvent.commitment_id == commitment.id)
-        .order_by(col(StatusEvent.occurred_on), col(StatusEvent.id))
+        history_query.order_by(col(StatusEvent.occurred_on), col(StatusEvent.id))
     ).all()
+    if as_of is not None and not history:
+        raise NotFoundError(
+            f"Commitment {commitment.id!r} had no recorded status on {as_of}.",
+            resource="commitment",
+            id=commitment.id,
+        )
+    public = to_public(session, [commitment], as_of)[0]
     return CommitmentDetail.model_validate(
         public.model_dump(),
         update={

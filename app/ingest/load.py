@@ -50,9 +50,10 @@ def _load(
     progress: Progress,
 ) -> None:
     pending_affiliations = []
-    for actor in seed.actors:
-        if session.get(Actor, actor.id) is None:
+    for seed_actor in seed.actors:
+        if session.get(Actor, seed_actor.id) is None:
             # Affiliations may point forward in the file: set them once every actor exists.
+            actor = seedfile.actor_request(seed_actor)
             actor_service.create(session, actor.model_copy(update={"affiliation_id": None}))
             pending_affiliations.append(actor)
             counts["actors.created"] += 1

@@ -34,6 +34,17 @@ class SeedStatus(_Strict):
     evidence: str | None = None
 
 
+class SeedActor(_Strict):
+    id: str
+    name: str
+    kind: str
+    country_code: str | None = None
+    affiliation: str | None = None
+    role: str | None = None
+    aliases: list[str] = Field(default_factory=list)
+    description: str | None = None
+
+
 class SeedSource(_Strict):
     """A source; its text is either inline (`text`, as exports write it) or a file in texts/."""
 
@@ -100,7 +111,7 @@ class SeedClaim(_Strict):
 
 
 class SeedFile(_Strict):
-    actors: list[ActorCreate]
+    actors: list[SeedActor]
     sources: list[SeedSource]
     commitments: list[SeedCommitment]
     links: list[SeedLink] = Field(default_factory=list)
@@ -136,6 +147,11 @@ def source_text(seed_dir: Path, source: SeedSource) -> str:
         raise SeedError(f"source {source.id!r} has neither `text` nor `file`")
     with (seed_dir / "texts" / source.file).open(encoding="utf-8", newline="") as handle:
         return handle.read()
+
+
+def actor_request(item: SeedActor) -> ActorCreate:
+    data = item.model_dump(exclude={"affiliation"}) | {"affiliation_id": item.affiliation}
+    return _validated(ActorCreate, item.id, data)
 
 
 def commitment_request(item: SeedCommitment) -> CommitmentCreate:

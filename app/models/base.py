@@ -15,6 +15,10 @@ SQLModel.metadata.naming_convention = {
     "pk": "pk_%(table_name)s",
 }
 
+# Request schemas built on the SQLModel families reject unknown fields. SQLModel ignores the
+# `extra=` class keyword, so it has to be set through model_config (typed as its own dict).
+FORBID_EXTRA: Any = {"extra": "forbid"}
+
 SLUG_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 SLUG_MAX = 120
 

@@ -1,15 +1,21 @@
 """Request and response shapes for sources."""
 
-from datetime import datetime
+from datetime import date, datetime
+from typing import Literal, TypeAlias
 
-from pydantic import Field
+from pydantic import BaseModel, Field, model_validator
 
 from app.actors.schemas import ActorRef
-from app.models.base import SLUG_MAX, SLUG_PATTERN
+from app.api.filters import require_ordered
+from app.claims.schemas import ClaimPublic
+from app.models.base import FORBID_EXTRA, SLUG_MAX, SLUG_PATTERN
 from app.models.source import SourceBase
+from app.vocab import SourceKind
 
 
-class SourceCreate(SourceBase, extra="forbid"):
+class SourceCreate(SourceBase):
+    model_config = FORBID_EXTRA
+
     id: str = Field(max_length=SLUG_MAX, pattern=SLUG_PATTERN, description="Stable slug.")
     text: str = Field(min_length=1, description="Full text; claims quote it verbatim.")
     authors: list[str] = Field(default_factory=list, description="Actor ids of the authors.")
@@ -25,3 +31,39 @@ class SourcePublic(SourceBase):
     created_at: datetime
     updated_at: datetime
     version: int
+
+
+SourceSort: TypeAlias = Literal[
+    "id", "-id", "published_on", "-published_on", "title", "-title", "updated_at", "-updated_at"
+]
+
+
+class SourceFilters(BaseModel):
+    """Filters for the source list; repeat a parameter to match any of several values."""
+
+    q: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=200,
+        description="Full-text filter on title and full text (all words must match).",
+    )
+    kind: list[SourceKind] = Field(default_factory=list, description="Kind of document.")
+    publisher: list[str] = Field(default_factory=list, description="Publisher's actor id or alias.")
+    author: list[str] = Field(
+        default_factory=list, description="Author's or translator's actor id or alias."
+    )
+    language: list[str] = Field(default_factory=list, description="Language tag (e.g. `en`).")
+    published_from: date | None = Field(default=None, description="Published on or after.")
+    published_to: date | None = Field(default=None, description="Published on or before.")
+    sort: SourceSort = Field(
+        default="id", description="Sort field; `-` prefix for descending (undated sources last)."
+    )
+
+    @model_validator(mode="after")
+    def _range_in_order(self) -> "SourceFilters":
+        require_ordered(self.published_from, self.published_to, "published_from", "published_to")
+        return self
+
+
+class SourceDetail(SourcePublic):
+    claims: list[ClaimPublic] = Field(description="Every claim quoting this source, in text order.")

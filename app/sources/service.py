@@ -1,16 +1,21 @@
 """Source logic: creation with contributors, lookups, public shapes."""
 
 import hashlib
+import html
+import itertools
 from collections import defaultdict
-from collections.abc import Iterable
+from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.orm import defer
 from sqlmodel import Session, col, select
 
 from app.actors import service as actor_service
+from app.api.paging import PageResult, paginate, sort_key
+from app.claims import service as claim_service
 from app.errors import ConflictError, NotFoundError
-from app.models import Source, SourceContributor
-from app.sources.schemas import SourceCreate, SourcePublic
+from app.models import Claim, Source, SourceContributor
+from app.sources.schemas import SourceCreate, SourceDetail, SourceFilters, SourcePublic
 from app.vocab import ContributorRole
 
 
@@ -80,8 +85,79 @@ def to_public(session: Session, sources: list[Source]) -> list[SourcePublic]:
     ]
 
 
-def texts(session: Session, source_ids: Iterable[str]) -> dict[str, str]:
-    rows = session.exec(
-        select(Source.id, Source.text).where(col(Source.id).in_(list(source_ids)))
+SORT_COLUMNS = {
+    "published_on": col(Source.published_on),
+    "title": col(Source.title),
+    "updated_at": col(Source.updated_at),
+}
+
+
+def list_page(
+    session: Session, filters: SourceFilters, limit: int, cursor: str | None
+) -> PageResult[Source]:
+    text_column: Any = Source.text  # SQLModel types class attributes as their values
+    statement = select(Source).options(defer(text_column))
+    if filters.kind:
+        statement = statement.where(col(Source.kind).in_(filters.kind))
+    if filters.language:
+        statement = statement.where(col(Source.language).in_(filters.language))
+    if filters.publisher:
+        publishers = actor_service.resolve_ids(session, filters.publisher, "publisher")
+        statement = statement.where(col(Source.publisher_id).in_(publishers))
+    if filters.author:
+        people = actor_service.resolve_ids(session, filters.author, "author")
+        written = select(SourceContributor.source_id).where(
+            col(SourceContributor.actor_id).in_(people)
+        )
+        statement = statement.where(col(Source.id).in_(written))
+    if filters.published_from is not None:
+        statement = statement.where(col(Source.published_on) >= filters.published_from)
+    if filters.published_to is not None:
+        statement = statement.where(col(Source.published_on) <= filters.published_to)
+    return paginate(
+        session,
+        statement,
+        id_column=col(Source.id),
+        sort=sort_key(filters.sort, SORT_COLUMNS),
+        limit=limit,
+        cursor=cursor,
+    )
+
+
+def detail(session: Session, source: Source) -> SourceDetail:
+    claims = session.exec(
+        select(Claim).where(Claim.source_id == source.id).order_by(col(Claim.start_offset))
     ).all()
-    return dict(rows)
+    return SourceDetail.model_validate(
+        to_public(session, [source])[0].model_dump(),
+        update={"claims": claim_service.to_public(session, list(claims))},
+    )
+
+
+def marked_text(session: Session, source: Source, mark: str) -> str:
+    """The text as HTML with claim spans in `<mark>` elements (`mark`: a claim id or `all`).
+
+    Overlapping spans are split into segments; each segment lists every claim covering it in
+    `data-claims`. The text itself is HTML-escaped and otherwise unchanged.
+    """
+    statement = select(Claim.id, Claim.start_offset, Claim.end_offset).where(
+        Claim.source_id == source.id
+    )
+    if mark != "all":
+        statement = statement.where(Claim.id == mark)
+    spans = session.exec(statement).all()
+    if mark != "all" and not spans:
+        raise NotFoundError(
+            f"Source {source.id!r} has no claim {mark!r}.", resource="claim", id=mark
+        )
+    text = source.text
+    cuts = sorted({0, len(text), *(s for _, s, _ in spans), *(e for _, _, e in spans)})
+    parts: list[str] = []
+    for start, end in itertools.pairwise(cuts):
+        segment = html.escape(text[start:end])
+        covering = sorted(claim_id for claim_id, s, e in spans if s <= start and end <= e)
+        if covering:
+            parts.append(f'<mark data-claims="{" ".join(covering)}">{segment}</mark>')
+        else:
+            parts.append(segment)
+    return "".join(parts)

@@ -5,6 +5,7 @@ import pytest
 from sqlmodel import Session, func, select
 
 from app.models import Actor, Claim, ClaimCommitment, Commitment, Source
+from tests.support.http import walk
 
 pytestmark = pytest.mark.anyio
 
@@ -16,28 +17,11 @@ RESOURCES: dict[str, type[Actor | Claim | Commitment | Source]] = {
 }
 
 
-async def _walk(client: httpx.AsyncClient, url: str) -> list[dict[str, object]]:
-    items: list[dict[str, object]] = []
-    while url:
-        response = await client.get(url)
-        assert response.status_code == 200, response.text
-        body = response.json()
-        items.extend(body["items"])
-        link = response.headers.get("link")
-        if body["next_cursor"] is None:
-            assert link is None
-            break
-        assert link is not None
-        assert 'rel="next"' in link
-        url = link[link.index("<") + 1 : link.index(">")]
-    return items
-
-
 @pytest.mark.parametrize("resource", RESOURCES)
 async def test_walking_every_page_returns_each_item_once(
     client: httpx.AsyncClient, session: Session, resource: str
 ) -> None:
-    items = await _walk(client, f"/v1/{resource}?limit=7")
+    items = await walk(client, f"/v1/{resource}?limit=7")
     ids = [item["id"] for item in items]
     assert len(ids) == len(set(ids))
     expected = set(session.exec(select(RESOURCES[resource].id)).all())
@@ -98,7 +82,7 @@ async def test_commitment_list_filters_by_topic(
     client: httpx.AsyncClient, session: Session
 ) -> None:
     topic = session.exec(select(Commitment.topic)).first()
-    items = await _walk(client, f"/v1/commitments?topic={topic}")
+    items = await walk(client, f"/v1/commitments?topic={topic}")
     expected = set(session.exec(select(Commitment.id).where(Commitment.topic == topic)).all())
     assert {item["id"] for item in items} == expected
 

@@ -76,8 +76,8 @@ def test_every_actor_is_referenced_by_something(session: Session) -> None:
     data = export(session)
     referenced: set[str] = set()
     for actor in data["actors"]:
-        if actor["affiliation_id"]:
-            referenced.add(actor["affiliation_id"])
+        if actor["affiliation"]:
+            referenced.add(actor["affiliation"])
     for source in data["sources"]:
         referenced |= {source["publisher"], *source["authors"], *source["translators"]}
     for commitment in data["commitments"]:

@@ -1,0 +1,90 @@
+"""One way every list answers: a JSON page with a `Link` header, or the whole list as CSV.
+
+CSV (`format=csv` or `Accept: text/csv`) streams every matching row in the list's sort order,
+walking the same keyset pages internally, so memory stays flat however long the list is.
+Nested values are flattened: lists of references become `;`-separated ids, other nested
+values JSON.
+"""
+
+import csv
+import io
+from collections.abc import Callable, Iterator
+from typing import Any, Literal, TypeVar
+
+import orjson
+from fastapi import Request, Response
+from fastapi.responses import StreamingResponse
+from pydantic import BaseModel
+
+from app.api.deps import ListParams
+from app.api.paging import Page, PageResult
+from app.api.responses import set_next_link
+
+ItemT = TypeVar("ItemT", bound=BaseModel)
+FetchPage = Callable[[int, str | None], tuple[list[ItemT], PageResult[Any]]]
+
+CSV_CHUNK = 500
+CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
+
+ListFormat = Literal["json", "csv"]
+
+
+def respond_page(
+    request: Request,
+    response: Response,
+    params: ListParams,
+    fetch: "FetchPage[ItemT]",
+    item_type: type[ItemT],
+) -> Page[ItemT] | StreamingResponse:
+    """Answer one page as JSON, or (for CSV) every matching row from `params.cursor` on."""
+    if _wants_csv(request, params.format):
+        filename = request.url.path.rstrip("/").rsplit("/", 1)[-1]
+        return StreamingResponse(
+            _csv_lines(fetch, params.cursor, csv_columns(item_type)),
+            media_type=CSV_MEDIA_TYPE,
+            headers={"Content-Disposition": f'attachment; filename="{filename}.csv"'},
+        )
+    items, result = fetch(params.limit, params.cursor)
+    set_next_link(request, response, result.next_cursor)
+    return Page(items=items, next_cursor=result.next_cursor, total=result.total)
+
+
+def _wants_csv(request: Request, format_: ListFormat | None) -> bool:
+    if format_ is not None:
+        return format_ == "csv"
+    accept = request.headers.get("accept", "")
+    return "text/csv" in accept and "application/json" not in accept
+
+
+def csv_columns(item_type: type[BaseModel]) -> list[str]:
+    names = list(item_type.model_fields)
+    return ["id", *(name for name in names if name != "id")] if "id" in names else names
+
+
+def _csv_lines(fetch: "FetchPage[ItemT]", cursor: str | None, columns: list[str]) -> Iterator[str]:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")
+    writer.writeheader()
+    while True:
+        items, result = fetch(CSV_CHUNK, cursor)
+        writer.writerows(flatten(item) for item in items)
+        yield buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+        cursor = result.next_cursor
+        if cursor is None:
+            return
+
+
+def flatten(item: BaseModel) -> dict[str, Any]:
+    row: dict[str, Any] = {}
+    for name, value in item.model_dump(mode="json").items():
+        if isinstance(value, list) and all(isinstance(v, dict) and "id" in v for v in value):
+            row[name] = ";".join(str(v["id"]) for v in value)
+        elif isinstance(value, list) and all(not isinstance(v, dict | list) for v in value):
+            row[name] = ";".join(str(v) for v in value)
+        elif isinstance(value, dict | list):
+            row[name] = orjson.dumps(value).decode()
+        else:
+            row[name] = value
+    return row
