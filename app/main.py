@@ -9,7 +9,9 @@ from fastapi.middleware.gzip import GZipMiddleware
 from sqlalchemy import Engine
 
 from app.actors.routes import router as actors_router
+from app.api.caching import ConditionalGetMiddleware
 from app.api.deps import reject_unknown_query_params
+from app.api.export_routes import router as export_router
 from app.api.health import router as health_router
 from app.api.responses import ORJSONResponse, install_error_handlers
 from app.claims.routes import router as claims_router
@@ -41,6 +43,7 @@ TAGS = [
     {"name": "sources", "description": "The documents, with their full text."},
     {"name": "search", "description": "Ranked full-text search across every resource."},
     {"name": "insights", "description": "Conflicts between sources, the timeline, statistics."},
+    {"name": "export", "description": "The whole knowledge base in one JSON document."},
     {"name": "health", "description": "Probes for process managers and load balancers."},
 ]
 
@@ -68,6 +71,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.engine = engine
     app.state.settings = settings
     install_error_handlers(app)
+    app.add_middleware(ConditionalGetMiddleware)
     app.add_middleware(GZipMiddleware, minimum_size=1000)
     if settings.cors_origins:
         app.add_middleware(
@@ -86,6 +90,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         sources_router,
         search_router,
         insights_router,
+        export_router,
     ):
         app.include_router(router, dependencies=strict)
     return app

@@ -1,0 +1,84 @@
+"""Strong ETags and conditional GETs for JSON reads, as a pure ASGI middleware.
+
+A GET (or HEAD) under /v1 that answers 200 with a JSON body gets `ETag: "<hash of the body>"`
+and `Cache-Control`; a request whose `If-None-Match` holds that tag gets `304 Not Modified`
+with no body. Streaming answers (CSV) pass through untouched. A route that sets its own ETag
+keeps it.
+"""
+
+import hashlib
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+CACHE_CONTROL = b"public, max-age=60"
+
+
+def etag_for(body: bytes) -> str:
+    return '"' + hashlib.blake2b(body, digest_size=16).hexdigest() + '"'
+
+
+def _matches(if_none_match: str, etag: str) -> bool:
+    candidates = {tag.strip().removeprefix("W/") for tag in if_none_match.split(",")}
+    return "*" in candidates or etag in candidates
+
+
+class ConditionalGetMiddleware:
+    def __init__(self, app: ASGIApp, prefix: str = "/v1") -> None:
+        self.app = app
+        self.prefix = prefix
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if (
+            scope["type"] != "http"
+            or scope["method"] not in ("GET", "HEAD")
+            or not scope["path"].startswith(self.prefix)
+        ):
+            await self.app(scope, receive, send)
+            return
+        request_headers = dict(scope["headers"])
+        if_none_match = request_headers.get(b"if-none-match", b"").decode("latin-1")
+        start: Message | None = None
+        chunks: list[bytes] = []
+        passthrough = False
+
+        async def capture(message: Message) -> None:
+            nonlocal start, passthrough
+            if passthrough:
+                await send(message)
+                return
+            if message["type"] == "http.response.start":
+                content_type = dict(message.get("headers", [])).get(b"content-type", b"")
+                is_json = content_type.startswith(b"application/json")
+                if message["status"] != 200 or not is_json:
+                    passthrough = True
+                    await send(message)
+                    return
+                start = message
+                return
+            chunks.append(message.get("body", b""))
+            if message.get("more_body", False):
+                return
+            assert start is not None
+            body = b"".join(chunks)
+            headers = [(k, v) for k, v in start.get("headers", []) if k != b"content-length"]
+            existing = dict(headers).get(b"etag")
+            etag = existing.decode("latin-1") if existing else etag_for(body)
+            if existing is None:
+                headers.append((b"etag", etag.encode("latin-1")))
+            headers.append((b"cache-control", CACHE_CONTROL))
+            if if_none_match and _matches(if_none_match, etag):
+                kept = [(k, v) for k, v in headers if k != b"content-type"]
+                await send({"type": "http.response.start", "status": 304, "headers": kept})
+                await send({"type": "http.response.body", "body": b""})
+                return
+            headers.append((b"content-length", str(len(body)).encode()))
+            await send({**start, "headers": headers})
+            await send({"type": "http.response.body", "body": body})
+
+        await self.app(scope, receive, capture)
