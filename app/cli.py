@@ -1,5 +1,6 @@
 """Command line: `python -m app <command>` (also installed as `busan-kb`)."""
 
+import asyncio
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -14,10 +15,12 @@ from sqlmodel import Session
 
 from app import export as export_service
 from app import schema
+from app.api import docs
 from app.config import Settings
 from app.db import create_db_engine
 from app.errors import SeedError
 from app.ingest import load as seed_loader
+from app.main import create_app
 
 cli = typer.Typer(
     help="Busan commitments knowledge base: migrate, seed, serve and export.",
@@ -81,6 +84,14 @@ def export(
     else:
         output.write_bytes(data + b"\n")
         console.print(f"[green]exported[/green] to {output}")
+
+
+@cli.command()
+def examples() -> None:
+    """Rewrite the OpenAPI response examples from the database at DATABASE_URL (seed it first)."""
+    examples_found = asyncio.run(docs.collect_examples(create_app(Settings())))
+    docs.write_examples(examples_found)
+    console.print(f"[green]wrote[/green] {len(examples_found)} examples to {docs.EXAMPLES_FILE}")
 
 
 @cli.command()

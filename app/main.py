@@ -11,6 +11,7 @@ from sqlalchemy import Engine
 from app.actors.routes import router as actors_router
 from app.api.caching import ConditionalGetMiddleware
 from app.api.deps import reject_unknown_query_params
+from app.api.docs import install_examples
 from app.api.export_routes import router as export_router
 from app.api.health import router as health_router
 from app.api.responses import ORJSONResponse, install_error_handlers
@@ -93,4 +94,5 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         export_router,
     ):
         app.include_router(router, dependencies=strict)
+    install_examples(app)
     return app
