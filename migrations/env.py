@@ -7,6 +7,7 @@ from sqlmodel import SQLModel
 import app.models  # noqa: F401  (registers every table)
 from app.config import Settings
 from app.db import create_db_engine
+from app.schema import include_name
 
 target_metadata = SQLModel.metadata
 
@@ -17,6 +18,7 @@ def _migrate(connection: Connection) -> None:
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_name=include_name,
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -39,7 +39,9 @@ def test_models_and_migrations_do_not_drift(
     engine = create_db_engine(url)
     try:
         with engine.connect() as connection:
-            context = MigrationContext.configure(connection, opts={"compare_type": True})
+            context = MigrationContext.configure(
+                connection, opts={"compare_type": True, "include_name": schema.include_name}
+            )
             differences = compare_metadata(context, SQLModel.metadata)
         assert differences == []
     finally:

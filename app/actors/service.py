@@ -18,6 +18,7 @@ from app.actors.schemas import (
 )
 from app.api.paging import PageResult, paginate, sort_key
 from app.errors import ConflictError, InvalidParameterError, NotFoundError, UnprocessableError
+from app.insights import search
 from app.models import Actor, ActorAlias, Claim, ClaimSpeaker, Commitment, CommitmentParty
 from app.vocab import PartyRole
 
@@ -116,6 +117,8 @@ def list_page(
     session: Session, filters: ActorFilters, limit: int, cursor: str | None
 ) -> PageResult[Actor]:
     statement = select(Actor)
+    if filters.q is not None:
+        statement = statement.where(col(Actor.id).in_(search.matching_ids("actor", filters.q)))
     if filters.kind:
         statement = statement.where(col(Actor.kind).in_(filters.kind))
     if filters.country:

@@ -10,6 +10,7 @@ from app.api.paging import PageResult, paginate, sort_key
 from app.claims.schemas import ClaimCommitmentOut, ClaimCreate, ClaimFilters, ClaimPublic
 from app.errors import ConflictError, NotFoundError, UnprocessableError
 from app.ingest.quotes import QuoteError, check_span, find_quote
+from app.insights import search
 from app.models import Claim, ClaimCommitment, ClaimSpeaker, Commitment, Source
 
 
@@ -121,6 +122,8 @@ def list_page(
 ) -> PageResult[Claim]:
     statement = select(Claim)
     claim_id = col(Claim.id)
+    if filters.q is not None:
+        statement = statement.where(claim_id.in_(search.matching_ids("claim", filters.q)))
     if filters.source:
         statement = statement.where(col(Claim.source_id).in_(filters.source))
     if filters.kind:

@@ -25,6 +25,7 @@ from app.commitments.schemas import (
     TermOut,
 )
 from app.errors import ConflictError, NotFoundError, UnprocessableError
+from app.insights import search
 from app.models import (
     Claim,
     ClaimCommitment,
@@ -155,6 +156,8 @@ def list_page(
 def _conditions(session: Session, filters: CommitmentFilters) -> list[sa.ColumnElement[bool]]:
     commitment_id = col(Commitment.id)
     conditions: list[sa.ColumnElement[bool]] = []
+    if filters.q is not None:
+        conditions.append(commitment_id.in_(search.matching_ids("commitment", filters.q)))
     for parameter, role in (
         ("actor", None),
         ("obligor", PartyRole.OBLIGOR),

@@ -14,6 +14,7 @@ from app.actors import service as actor_service
 from app.api.paging import PageResult, paginate, sort_key
 from app.claims import service as claim_service
 from app.errors import ConflictError, NotFoundError
+from app.insights import search
 from app.models import Claim, Source, SourceContributor
 from app.sources.schemas import SourceCreate, SourceDetail, SourceFilters, SourcePublic
 from app.vocab import ContributorRole
@@ -97,6 +98,8 @@ def list_page(
 ) -> PageResult[Source]:
     text_column: Any = Source.text  # SQLModel types class attributes as their values
     statement = select(Source).options(defer(text_column))
+    if filters.q is not None:
+        statement = statement.where(col(Source.id).in_(search.matching_ids("source", filters.q)))
     if filters.kind:
         statement = statement.where(col(Source.kind).in_(filters.kind))
     if filters.language:

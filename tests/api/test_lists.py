@@ -2,7 +2,9 @@
 
 import csv
 import io
+import re
 from datetime import date
+from typing import Any
 
 import httpx
 import pytest
@@ -19,7 +21,7 @@ from app.models import (
     Source,
     StatusEvent,
 )
-from app.vocab import PartyRole
+from app.vocab import CommitmentStatus, PartyRole
 from tests.support.http import walk
 
 pytestmark = pytest.mark.anyio
@@ -156,7 +158,10 @@ async def test_as_of_reports_the_status_that_stood_that_day(
     commitment = session.exec(select(Commitment)).first()
     assert commitment is not None
     later = date(2026, 6, 1)
-    session.add(StatusEvent(commitment_id=commitment.id, occurred_on=later, status="in_effect"))
+    event = StatusEvent(
+        commitment_id=commitment.id, occurred_on=later, status=CommitmentStatus.IN_EFFECT
+    )
+    session.add(event)
     session.flush()
     url = f"/v1/commitments?as_of={first_event}&limit=200"
     on_first_day = {item["id"]: item["status"] for item in await walk(client, url)}
@@ -224,6 +229,7 @@ async def test_actor_and_source_filters(client: httpx.AsyncClient, session: Sess
     published = [s for s in dated if s.published_on is not None]
     assert published
     day = published[0].published_on
+    assert day is not None
     expected = {s.id for s in published if s.published_on is not None and s.published_on >= day}
     assert set(await ids(client, f"/v1/sources?published_from={day}")) == expected
     kind = dated[0].kind
@@ -248,3 +254,30 @@ async def test_csv_of_an_empty_list_still_has_its_header(client: httpx.AsyncClie
     response = await client.get("/v1/claims?format=csv&source=no-such-source")
     assert response.text.splitlines()[0].startswith("id,")
     assert len(response.text.splitlines()) == 1
+
+
+@pytest.mark.parametrize(
+    ("resource", "entity_type", "model", "field"),
+    [
+        ("commitments", "commitment", Commitment, "title"),
+        ("claims", "claim", Claim, "quote"),
+        ("actors", "actor", Actor, "name"),
+        ("sources", "source", Source, "title"),
+    ],
+)
+async def test_q_filters_each_list_through_the_full_text_index(
+    client: httpx.AsyncClient,
+    session: Session,
+    resource: str,
+    entity_type: str,
+    model: Any,
+    field: str,
+) -> None:
+    record = session.exec(select(model).where(col(getattr(model, field)).is_not(None))).first()
+    assert record is not None
+    word = max(re.findall(r"[A-Za-z]{5,}", getattr(record, field)), key=len)
+    found = await ids(client, f"/v1/{resource}?q={word}&limit=200")
+    assert record.id in found
+    searched = (await client.get(f"/v1/search?q={word}&type={entity_type}&limit=100")).json()
+    assert set(found) == {hit["id"] for hit in searched["items"]}
+    assert await ids(client, f"/v1/{resource}?q=zzqxjvw") == []

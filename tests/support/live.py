@@ -4,6 +4,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -24,14 +25,15 @@ def live_server(database_url: str, workers: int = 1, timeout: float = 30.0) -> I
     port = free_port()
     env = {**os.environ, "DATABASE_URL": database_url, "LOG_LEVEL": "warning"}
     command = [sys.executable, "-m", "app", "serve", "--port", str(port), "--workers", str(workers)]
-    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    log = tempfile.TemporaryFile()  # a file, not a pipe: a chatty server never blocks on it
+    process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
     base_url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + timeout
         while True:
             if process.poll() is not None:
-                output = process.stdout.read().decode() if process.stdout else ""
-                raise RuntimeError(f"the server exited early:\n{output}")
+                log.seek(0)
+                raise RuntimeError(f"the server exited early:\n{log.read().decode()}")
             try:
                 if httpx.get(f"{base_url}/readyz", timeout=1).status_code == 200:
                     break
@@ -48,3 +50,4 @@ def live_server(database_url: str, workers: int = 1, timeout: float = 30.0) -> I
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+        log.close()
