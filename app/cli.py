@@ -13,12 +13,12 @@ from rich.progress import Progress
 from rich.table import Table
 from sqlmodel import Session
 
+from app import auth, schema
 from app import export as export_service
-from app import schema
 from app.api import docs
 from app.config import Settings
 from app.db import create_db_engine
-from app.errors import SeedError
+from app.errors import NotFoundError, SeedError
 from app.ingest import load as seed_loader
 from app.main import create_app
 
@@ -112,6 +112,65 @@ def serve(
         log_level=settings.log_level,
         proxy_headers=True,
     )
+
+
+keys = typer.Typer(help="Manage API keys for writes (create, list, revoke).", no_args_is_help=True)
+cli.add_typer(keys, name="keys")
+
+
+@keys.command("create")
+def create_key(
+    scope: Annotated[
+        list[str], typer.Option("--scope", help="write or admin; repeat for several.")
+    ],
+    name: Annotated[str, typer.Option(help="Who or what the key is for.")] = "unnamed",
+) -> None:
+    """Create a key and print it once, alone on the last line (capture it: it is not stored)."""
+    engine = create_db_engine(Settings().database_url)
+    with Session(engine) as session:
+        try:
+            key, secret = auth.create_key(session, name, scope)
+        except ValueError as error:
+            console.print(f"[red]{error}[/red]")
+            raise typer.Exit(2) from error
+        session.commit()
+        console.print(f"created key {key.id} ({key.prefix}…) with scopes: {key.scopes}")
+    engine.dispose()
+    print(secret)
+
+
+@keys.command("list")
+def list_keys() -> None:
+    """List keys: id, name, prefix, scopes, created and revoked dates (never the secret)."""
+    engine = create_db_engine(Settings().database_url)
+    table = Table("id", "name", "prefix", "scopes", "created", "revoked")
+    with Session(engine) as session:
+        for key in auth.list_keys(session):
+            table.add_row(
+                str(key.id),
+                key.name,
+                key.prefix,
+                key.scopes,
+                str(key.created_at),
+                str(key.revoked_at or ""),
+            )
+    engine.dispose()
+    Console().print(table)
+
+
+@keys.command("revoke")
+def revoke_key(key_id: Annotated[int, typer.Argument(help="Id shown by `keys list`.")]) -> None:
+    """Revoke a key: every later request with it is a 401."""
+    engine = create_db_engine(Settings().database_url)
+    with Session(engine) as session:
+        try:
+            auth.revoke_key(session, key_id)
+        except NotFoundError as error:
+            console.print(f"[red]{error.detail}[/red]")
+            raise typer.Exit(1) from error
+        session.commit()
+    engine.dispose()
+    console.print(f"revoked key {key_id}")
 
 
 def main() -> None:

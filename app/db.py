@@ -1,11 +1,15 @@
 """Engine and session construction for SQLite (embedded default) and PostgreSQL."""
 
-from collections.abc import Iterator
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session
+
+from app.errors import ConflictError, UnavailableError
+
+WRITE_OPTION = "busan_write"
 
 SQLITE_PRAGMAS = (
     "PRAGMA foreign_keys = ON",
@@ -41,10 +45,30 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN")
+        immediate = connection.get_execution_options().get(WRITE_OPTION)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
-def session_scope(engine: Engine) -> Iterator[Session]:
-    """One session per unit of work; the caller commits."""
-    with Session(engine, expire_on_commit=False) as session:
-        yield session
+def writer(engine: Engine) -> Engine:
+    """The same engine and pool, for write transactions.
+
+    On SQLite they start with `BEGIN IMMEDIATE`: writers queue on the database lock (up to
+    `busy_timeout`) and then read fresh data, instead of failing when a transaction that began
+    by reading tries to write after another writer committed.
+    """
+    return engine.execution_options(**{WRITE_OPTION: True})
+
+
+def commit(session: Session) -> None:
+    """Commit, turning what the database refuses into our errors (nothing is half-written)."""
+    try:
+        session.commit()
+    except IntegrityError as error:
+        session.rollback()
+        raise ConflictError(
+            "The change conflicts with data already stored (a duplicate or a reference that "
+            "no longer exists); nothing was written."
+        ) from error
+    except OperationalError as error:
+        session.rollback()
+        raise UnavailableError("The database is busy; nothing was written. Retry.") from error

@@ -9,6 +9,7 @@ class ProblemError(Exception):
     status = 400
     title = "Bad request"
     type_slug = "bad-request"
+    headers: dict[str, str] = {}
 
     def __init__(self, detail: str, **extra: Any) -> None:
         super().__init__(detail)
@@ -38,6 +39,50 @@ class ConflictError(ProblemError):
     status = 409
     title = "Conflict"
     type_slug = "conflict"
+
+
+class UnauthorizedError(ProblemError):
+    status = 401
+    title = "Unauthorized"
+    type_slug = "unauthorized"
+    headers = {"WWW-Authenticate": 'Bearer realm="busan-commitments"'}
+
+
+class ForbiddenError(ProblemError):
+    status = 403
+    title = "Forbidden"
+    type_slug = "forbidden"
+
+
+class PreconditionFailedError(ProblemError):
+    status = 412
+    title = "Precondition failed"
+    type_slug = "stale-etag"
+
+
+class PreconditionRequiredError(ProblemError):
+    status = 428
+    title = "Precondition required"
+    type_slug = "if-match-required"
+
+
+class PayloadTooLargeError(ProblemError):
+    status = 413
+    title = "Content too large"
+    type_slug = "too-large"
+
+
+class UnsupportedMediaTypeError(ProblemError):
+    status = 415
+    title = "Unsupported media type"
+    type_slug = "unsupported-media-type"
+
+
+class UnavailableError(ProblemError):
+    status = 503
+    title = "Service unavailable"
+    type_slug = "unavailable"
+    headers = {"Retry-After": "1"}
 
 
 class SeedError(Exception):

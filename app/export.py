@@ -1,8 +1,11 @@
-"""Export the whole knowledge base in the seed file's format (JSON), which `seed` loads back."""
+"""Records in the seed file's format: the whole knowledge base (`export`), which `seed` loads
+back, or one record (`snapshot`), which the audit log and tombstones keep."""
 
 from collections import defaultdict
+from collections.abc import Callable
 from typing import Any
 
+import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from app.models import (
@@ -22,26 +25,40 @@ from app.models import (
 from app.vocab import ContributorRole, PartyRole
 
 DATE_NAMES = ("announced", "effective", "due", "expires")
+Ids = list[str] | None
 
 
 def export(session: Session) -> dict[str, Any]:
     """Every record, ordered by id, so two identical knowledge bases export identically."""
     return {
-        "actors": _actors(session),
-        "sources": _sources(session),
-        "commitments": _commitments(session),
-        "links": [
-            {"from": link.from_id, "to": link.to_id, "kind": link.kind, "note": link.note}
-            for link in session.exec(
-                select(CommitmentLink).order_by(
-                    col(CommitmentLink.from_id),
-                    col(CommitmentLink.to_id),
-                    col(CommitmentLink.kind),
-                )
-            )
-        ],
-        "claims": _claims(session),
+        "actors": actors(session),
+        "sources": sources(session),
+        "commitments": commitments(session),
+        "links": links(session),
+        "claims": claims(session),
     }
+
+
+def snapshot(session: Session, entity_type: str, entity_id: str) -> dict[str, Any] | None:
+    """One record in export form (a commitment also lists its links and claim stances)."""
+    found = RECORDS[entity_type](session, [entity_id])
+    if not found:
+        return None
+    record = found[0]
+    if entity_type == "commitment":
+        touching = select(CommitmentLink.id).where(
+            sa.or_(col(CommitmentLink.from_id) == entity_id, col(CommitmentLink.to_id) == entity_id)
+        )
+        record["links"] = links(session, [str(i) for i in session.exec(touching)])
+        record["claim_stances"] = [
+            {"claim": claim_id, "stance": stance}
+            for claim_id, stance in session.exec(
+                select(ClaimCommitment.claim_id, ClaimCommitment.stance)
+                .where(ClaimCommitment.commitment_id == entity_id)
+                .order_by(col(ClaimCommitment.claim_id))
+            )
+        ]
+    return record
 
 
 def _grouped(rows: Any, key: str, value: str) -> dict[str, list[Any]]:
@@ -51,9 +68,17 @@ def _grouped(rows: Any, key: str, value: str) -> dict[str, list[Any]]:
     return grouped
 
 
-def _actors(session: Session) -> list[dict[str, Any]]:
+def _only(statement: Any, column: Any, ids: Ids) -> Any:
+    return statement if ids is None else statement.where(col(column).in_(ids))
+
+
+def actors(session: Session, ids: Ids = None) -> list[dict[str, Any]]:
     aliases = _grouped(
-        session.exec(select(ActorAlias).order_by(col(ActorAlias.id))), "actor_id", "alias"
+        session.exec(
+            _only(select(ActorAlias), ActorAlias.actor_id, ids).order_by(col(ActorAlias.id))
+        ),
+        "actor_id",
+        "alias",
     )
     return [
         {
@@ -66,13 +91,15 @@ def _actors(session: Session) -> list[dict[str, Any]]:
             "description": a.description,
             "aliases": aliases.get(a.id, []),
         }
-        for a in session.exec(select(Actor).order_by(col(Actor.id)))
+        for a in session.exec(_only(select(Actor), Actor.id, ids).order_by(col(Actor.id)))
     ]
 
 
-def _sources(session: Session) -> list[dict[str, Any]]:
+def sources(session: Session, ids: Ids = None) -> list[dict[str, Any]]:
     contributors = session.exec(
-        select(SourceContributor).order_by(col(SourceContributor.position))
+        _only(select(SourceContributor), SourceContributor.source_id, ids).order_by(
+            col(SourceContributor.position)
+        )
     ).all()
     people: dict[tuple[str, str], list[str]] = defaultdict(list)
     for row in contributors:
@@ -92,29 +119,41 @@ def _sources(session: Session) -> list[dict[str, Any]]:
             "original_language": s.original_language,
             "notes": s.notes,
         }
-        for s in session.exec(select(Source).order_by(col(Source.id)))
+        for s in session.exec(_only(select(Source), Source.id, ids).order_by(col(Source.id)))
     ]
 
 
-def _commitments(session: Session) -> list[dict[str, Any]]:
-    parties = session.exec(select(CommitmentParty).order_by(col(CommitmentParty.actor_id))).all()
+def commitments(session: Session, ids: Ids = None) -> list[dict[str, Any]]:
+    parties = session.exec(
+        _only(select(CommitmentParty), CommitmentParty.commitment_id, ids).order_by(
+            col(CommitmentParty.actor_id)
+        )
+    ).all()
     roles: dict[tuple[str, str], list[str]] = defaultdict(list)
     for party in parties:
         roles[(party.commitment_id, party.role)].append(party.actor_id)
     terms = _grouped(
-        session.exec(select(CommitmentTerm).order_by(col(CommitmentTerm.position))),
+        session.exec(
+            _only(select(CommitmentTerm), CommitmentTerm.commitment_id, ids).order_by(
+                col(CommitmentTerm.position)
+            )
+        ),
         "commitment_id",
         "",
     )
     history = _grouped(
         session.exec(
-            select(StatusEvent).order_by(col(StatusEvent.occurred_on), col(StatusEvent.id))
+            _only(select(StatusEvent), StatusEvent.commitment_id, ids).order_by(
+                col(StatusEvent.occurred_on), col(StatusEvent.id)
+            )
         ),
         "commitment_id",
         "",
     )
     out = []
-    for c in session.exec(select(Commitment).order_by(col(Commitment.id))):
+    for c in session.exec(
+        _only(select(Commitment), Commitment.id, ids).order_by(col(Commitment.id))
+    ):
         record: dict[str, Any] = {
             "id": c.id,
             "title": c.title,
@@ -152,19 +191,41 @@ def _commitments(session: Session) -> list[dict[str, Any]]:
     return out
 
 
-def _claims(session: Session) -> list[dict[str, Any]]:
+def links(session: Session, ids: Ids = None) -> list[dict[str, Any]]:
+    """Links, identified in snapshots by their numeric id as a string."""
+    statement = select(CommitmentLink)
+    if ids is not None:
+        statement = statement.where(col(CommitmentLink.id).in_([int(i) for i in ids]))
+    ordered = statement.order_by(
+        col(CommitmentLink.from_id), col(CommitmentLink.to_id), col(CommitmentLink.kind)
+    )
+    return [
+        {"from": link.from_id, "to": link.to_id, "kind": link.kind, "note": link.note}
+        for link in session.exec(ordered)
+    ]
+
+
+def claims(session: Session, ids: Ids = None) -> list[dict[str, Any]]:
     speakers = _grouped(
-        session.exec(select(ClaimSpeaker).order_by(col(ClaimSpeaker.position))),
+        session.exec(
+            _only(select(ClaimSpeaker), ClaimSpeaker.claim_id, ids).order_by(
+                col(ClaimSpeaker.position)
+            )
+        ),
         "claim_id",
         "actor_id",
     )
     stances = _grouped(
-        session.exec(select(ClaimCommitment).order_by(col(ClaimCommitment.commitment_id))),
+        session.exec(
+            _only(select(ClaimCommitment), ClaimCommitment.claim_id, ids).order_by(
+                col(ClaimCommitment.commitment_id)
+            )
+        ),
         "claim_id",
         "",
     )
     out = []
-    for c in session.exec(select(Claim).order_by(col(Claim.id))):
+    for c in session.exec(_only(select(Claim), Claim.id, ids).order_by(col(Claim.id))):
         value = None
         if c.value_subject is not None:
             value = {
@@ -189,3 +250,12 @@ def _claims(session: Session) -> list[dict[str, Any]]:
             }
         )
     return out
+
+
+RECORDS: dict[str, Callable[[Session, Ids], list[dict[str, Any]]]] = {
+    "actor": actors,
+    "source": sources,
+    "commitment": commitments,
+    "link": links,
+    "claim": claims,
+}

@@ -18,7 +18,7 @@ from app.api.responses import ORJSONResponse, install_error_handlers
 from app.claims.routes import router as claims_router
 from app.commitments.routes import router as commitments_router
 from app.config import Settings
-from app.db import create_db_engine
+from app.db import create_db_engine, writer
 from app.insights.routes import router as insights_router
 from app.insights.search_routes import router as search_router
 from app.sources.routes import router as sources_router
@@ -70,6 +70,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         lifespan=lifespan,
     )
     app.state.engine = engine
+    app.state.write_engine = writer(engine)
     app.state.settings = settings
     install_error_handlers(app)
     app.add_middleware(ConditionalGetMiddleware)

@@ -14,8 +14,8 @@ from fastapi import FastAPI
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from app import schema
-from app.api.deps import get_session
+from app import auth, schema
+from app.api.deps import get_session, get_write_session
 from app.config import Settings
 from app.db import create_db_engine
 from app.ingest import load as seed_loader
@@ -95,6 +95,7 @@ def app(seeded_engine: Engine, session: Session) -> FastAPI:
     settings = Settings(database_url=seeded_engine.url.render_as_string(hide_password=False))
     application = create_app(settings, seeded_engine)
     application.dependency_overrides[get_session] = lambda: session
+    application.dependency_overrides[get_write_session] = lambda: session
     return application
 
 
@@ -109,3 +110,21 @@ async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
 @pytest.fixture
 def engine_name(seeded_engine: Engine) -> str:
     return seeded_engine.dialect.name
+
+
+@pytest.fixture
+def keys(session: Session) -> dict[str, str]:
+    """Secrets of fresh API keys by scope (`write`, `admin`), plus one that is revoked."""
+    secrets = {}
+    for scope in ("write", "admin"):
+        _key, secrets[scope] = auth.create_key(session, f"test {scope}", [scope])
+    revoked, secrets["revoked"] = auth.create_key(session, "test revoked", ["admin"])
+    assert revoked.id is not None
+    auth.revoke_key(session, revoked.id)
+    return secrets
+
+
+@pytest.fixture
+def writer(keys: dict[str, str]) -> dict[str, str]:
+    """Headers of a request made with a `write` key."""
+    return {"Authorization": f"Bearer {keys['write']}"}

@@ -6,13 +6,22 @@ from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import StreamingResponse
 
 from app.actors import service as actor_service
-from app.actors.schemas import ActorDetail, ActorFilters, ActorPublic
-from app.api.deps import ListParamsDep, SessionDep
+from app.actors.schemas import ActorCreate, ActorDetail, ActorFilters, ActorPublic, ActorUpdate
+from app.api.deps import ListParamsDep, SessionDep, WriteSessionDep
+from app.api.idempotency import IdempotencyDep
 from app.api.listing import respond_page
 from app.api.paging import Page, PageResult
+from app.api.preconditions import VERSION_HEADER, IfMatchDep
+from app.api.responses import record_response
+from app.auth import WriterDep
+from app.db import commit
 from app.models import Actor
 
 router = APIRouter(prefix="/v1/actors", tags=["actors"])
+WRITE_RESPONSES: dict[int | str, dict[str, str]] = {
+    401: {"description": "No API key, or an unknown or revoked one."},
+    403: {"description": "The key lacks the `write` scope."},
+}
 
 
 @router.get("", response_model=Page[ActorPublic], summary="List actors")
@@ -35,7 +44,63 @@ def list_actors(
 
 
 @router.get("/{actor_id}", response_model=ActorDetail, summary="Get one actor")
-def get_actor(actor_id: str, session: SessionDep) -> ActorDetail:
+def get_actor(actor_id: str, session: SessionDep, response: Response) -> ActorDetail:
     """One actor with its affiliation and members, the commitments it owes and is owed, and
-    the claims it asserts."""
-    return actor_service.detail(session, actor_service.get(session, actor_id))
+    the claims it asserts. The ETag carries the actor's version, for `If-Match` on writes."""
+    actor = actor_service.get(session, actor_id)
+    response.headers[VERSION_HEADER] = str(actor.version)
+    return actor_service.detail(session, actor)
+
+
+@router.post(
+    "",
+    status_code=201,
+    response_model=ActorDetail,
+    summary="Create an actor",
+    responses=WRITE_RESPONSES,
+)
+def create_actor(
+    data: ActorCreate, session: WriteSessionDep, key: WriterDep, idempotency: IdempotencyDep
+) -> Response:
+    """Add an actor. The id is a lowercase slug you choose (`[a-z0-9]+(-[a-z0-9]+)*`);
+    `affiliation_id` must name an existing actor. Needs a key with the `write` scope; send an
+    `Idempotency-Key` to make retries safe."""
+    if (replayed := idempotency.replay(session)) is not None:
+        return replayed
+    actor = actor_service.create(session, data, key.id)
+    body = actor_service.detail(session, actor)
+    response = record_response(body, actor.version, 201, f"/v1/actors/{actor.id}")
+    return idempotency.finish(session, response)
+
+
+@router.patch(
+    "/{actor_id}",
+    response_model=ActorDetail,
+    summary="Update an actor",
+    responses=WRITE_RESPONSES,
+)
+def update_actor(
+    actor_id: str,
+    data: ActorUpdate,
+    session: WriteSessionDep,
+    key: WriterDep,
+    expected_version: IfMatchDep,
+) -> Response:
+    """Change some of an actor's fields (only those sent; `null` clears an optional one;
+    `aliases` replaces the list). Needs `If-Match` with the ETag of your last GET: 412 if the
+    actor changed since."""
+    actor = actor_service.update(session, actor_id, data, expected_version, key.id)
+    body = actor_service.detail(session, actor)
+    commit(session)
+    return record_response(body, actor.version)
+
+
+@router.delete("/{actor_id}", status_code=204, summary="Delete an actor", responses=WRITE_RESPONSES)
+def delete_actor(
+    actor_id: str, session: WriteSessionDep, key: WriterDep, expected_version: IfMatchDep
+) -> Response:
+    """Delete an actor that nothing refers to any more (409 lists what still does). The actor
+    is kept as a tombstone that an admin can restore; the audit log keeps its last state."""
+    actor_service.delete(session, actor_id, expected_version, key.id)
+    commit(session)
+    return Response(status_code=204)

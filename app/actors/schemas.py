@@ -3,7 +3,7 @@
 from datetime import datetime
 from typing import Literal, TypeAlias
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from app.models.actor import ActorBase
 from app.models.base import FORBID_EXTRA, SLUG_MAX, SLUG_PATTERN
@@ -87,3 +87,24 @@ class ActorDetail(ActorPublic):
         "`/v1/claims?speaker=<id>` lists them all)."
     )
     claims_asserted_total: int = Field(description="How many claims it asserts in all.")
+
+
+class ActorUpdate(BaseModel):
+    """A partial update: only the fields sent change; `null` clears an optional field."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    kind: ActorKind | None = None
+    country_code: str | None = Field(default=None, pattern=r"^[A-Z]{2}$")
+    affiliation_id: str | None = Field(default=None, max_length=SLUG_MAX, pattern=SLUG_PATTERN)
+    role: str | None = Field(default=None, max_length=300)
+    description: str | None = Field(default=None, max_length=2000)
+    aliases: list[str] | None = Field(default=None, description="Replaces every alias.")
+
+    @model_validator(mode="after")
+    def _required_stay_set(self) -> "ActorUpdate":
+        for name in ("name", "kind", "aliases"):
+            if name in self.model_fields_set and getattr(self, name) is None:
+                raise ValueError(f"`{name}` cannot be null")
+        return self

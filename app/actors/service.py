@@ -6,6 +6,7 @@ from collections.abc import Iterable
 import sqlalchemy as sa
 from sqlmodel import Session, col, func, select
 
+from app import writes
 from app.actors.schemas import (
     CLAIMS_IN_DETAIL,
     ActorCreate,
@@ -13,13 +14,23 @@ from app.actors.schemas import (
     ActorFilters,
     ActorPublic,
     ActorRef,
+    ActorUpdate,
     ClaimRef,
     CommitmentRef,
 )
 from app.api.paging import PageResult, paginate, sort_key
 from app.errors import ConflictError, InvalidParameterError, NotFoundError, UnprocessableError
 from app.insights import search
-from app.models import Actor, ActorAlias, Claim, ClaimSpeaker, Commitment, CommitmentParty
+from app.models import (
+    Actor,
+    ActorAlias,
+    Claim,
+    ClaimSpeaker,
+    Commitment,
+    CommitmentParty,
+    Source,
+    SourceContributor,
+)
 from app.vocab import PartyRole
 
 
@@ -43,17 +54,99 @@ def require_existing(session: Session, actor_ids: Iterable[str], field: str) -> 
         )
 
 
-def create(session: Session, data: ActorCreate) -> Actor:
+def create(session: Session, data: ActorCreate, api_key_id: int | None = None) -> Actor:
     if session.get(Actor, data.id) is not None:
         raise ConflictError(f"An actor with the id {data.id!r} already exists.", field="id")
-    if data.affiliation_id is not None and data.affiliation_id != data.id:
-        require_existing(session, [data.affiliation_id], "affiliation_id")
+    if data.affiliation_id is not None:
+        _require_affiliation(session, data.id, data.affiliation_id)
     actor = Actor.model_validate(data.model_dump(exclude={"aliases"}))
     session.add(actor)
-    for alias in dict.fromkeys(data.aliases):
-        session.add(ActorAlias(actor_id=data.id, alias=alias))
+    _set_aliases(session, data.id, data.aliases)
     session.flush()
+    writes.created(session, "actor", data.id, api_key_id)
     return actor
+
+
+def update(
+    session: Session,
+    actor_id: str,
+    data: ActorUpdate,
+    expected_version: int | None,
+    api_key_id: int | None,
+) -> Actor:
+    changes = data.model_dump(exclude_unset=True)
+
+    def apply() -> None:
+        actor = get(session, actor_id)
+        if changes.get("affiliation_id") is not None:
+            _require_affiliation(session, actor_id, changes["affiliation_id"])
+        for field, value in changes.items():
+            if field != "aliases":
+                setattr(actor, field, value)
+        session.add(actor)
+        if "aliases" in changes:
+            session.execute(sa.delete(ActorAlias).where(col(ActorAlias.actor_id) == actor_id))
+            _set_aliases(session, actor_id, changes["aliases"])
+
+    get(session, actor_id)
+    writes.update(session, "actor", actor_id, expected_version, api_key_id, apply)
+    return get(session, actor_id)
+
+
+def delete(
+    session: Session, actor_id: str, expected_version: int | None, api_key_id: int | None
+) -> None:
+    get(session, actor_id)
+    writes.delete(
+        session,
+        "actor",
+        actor_id,
+        expected_version,
+        api_key_id,
+        lambda: _references(session, actor_id),
+    )
+
+
+def _require_affiliation(session: Session, actor_id: str, affiliation_id: str) -> None:
+    """The parent must exist, and following parents from it must never lead back here."""
+    require_existing(session, [affiliation_id], "affiliation_id")
+    seen = {actor_id}
+    current: str | None = affiliation_id
+    while current is not None:
+        if current in seen:
+            raise UnprocessableError(
+                "`affiliation_id` would make an actor its own ancestor.", field="affiliation_id"
+            )
+        seen.add(current)
+        current = session.exec(select(Actor.affiliation_id).where(Actor.id == current)).first()
+
+
+def _set_aliases(session: Session, actor_id: str, aliases: list[str]) -> None:
+    for alias in dict.fromkeys(aliases):
+        session.add(ActorAlias(actor_id=actor_id, alias=alias))
+
+
+def _references(session: Session, actor_id: str) -> list[str]:
+    """What still refers to the actor (and must be changed before it can be deleted)."""
+    checks = {
+        "commitments (as a party)": select(CommitmentParty.commitment_id).where(
+            CommitmentParty.actor_id == actor_id
+        ),
+        "claims (as a speaker)": select(ClaimSpeaker.claim_id).where(
+            ClaimSpeaker.actor_id == actor_id
+        ),
+        "sources (as author or translator)": select(SourceContributor.source_id).where(
+            SourceContributor.actor_id == actor_id
+        ),
+        "sources (as publisher)": select(Source.id).where(Source.publisher_id == actor_id),
+        "actors (as their affiliation)": select(Actor.id).where(Actor.affiliation_id == actor_id),
+    }
+    found = []
+    for label, query in checks.items():
+        ids = sorted(set(session.exec(query.limit(5)).all()))
+        if ids:
+            found.append(f"{label}: {', '.join(ids)}")
+    return found
 
 
 def aliases_by_actor(session: Session, actor_ids: Iterable[str]) -> dict[str, list[str]]:

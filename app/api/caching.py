@@ -1,14 +1,17 @@
 """Strong ETags and conditional GETs for JSON reads, as a pure ASGI middleware.
 
-A GET (or HEAD) under /v1 that answers 200 with a JSON body gets `ETag: "<hash of the body>"`
-and `Cache-Control`; a request whose `If-None-Match` holds that tag gets `304 Not Modified`
-with no body. Streaming answers (CSV) pass through untouched. A route that sets its own ETag
-keeps it.
+A GET (or HEAD) under /v1 that answers 200 with a JSON body gets a strong ETag and
+`Cache-Control`; a request whose `If-None-Match` holds that tag gets `304 Not Modified` with no
+body. The tag is `"<digest of the body>"`, or `"<version>-<digest>"` for a single record (its
+route sets `X-Entity-Version`, which this middleware turns into the tag). Streaming answers
+(CSV) pass through untouched.
 """
 
 import hashlib
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
+
+from app.api.preconditions import VERSION_HEADER, version_etag
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -19,8 +22,12 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 CACHE_CONTROL = b"public, max-age=60"
 
 
-def etag_for(body: bytes) -> str:
-    return '"' + hashlib.blake2b(body, digest_size=16).hexdigest() + '"'
+def digest(body: bytes) -> str:
+    return hashlib.blake2b(body, digest_size=16).hexdigest()
+
+
+def etag_for(body: bytes, version: str | None = None) -> str:
+    return version_etag(int(version), digest(body)) if version else f'"{digest(body)}"'
 
 
 def _matches(if_none_match: str, etag: str) -> bool:
@@ -66,11 +73,13 @@ class ConditionalGetMiddleware:
                 return
             assert start is not None
             body = b"".join(chunks)
-            headers = [(k, v) for k, v in start.get("headers", []) if k != b"content-length"]
-            existing = dict(headers).get(b"etag")
-            etag = existing.decode("latin-1") if existing else etag_for(body)
-            if existing is None:
-                headers.append((b"etag", etag.encode("latin-1")))
+            version_key = VERSION_HEADER.lower().encode()
+            original = start.get("headers", [])
+            version = dict(original).get(version_key)
+            etag = etag_for(body, version.decode() if version else None)
+            dropped = (b"content-length", version_key, b"etag")
+            headers = [(k, v) for k, v in original if k not in dropped]
+            headers.append((b"etag", etag.encode("latin-1")))
             headers.append((b"cache-control", CACHE_CONTROL))
             if if_none_match and _matches(if_none_match, etag):
                 kept = [(k, v) for k, v in headers if k != b"content-type"]

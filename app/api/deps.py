@@ -21,6 +21,15 @@ def get_session(request: Request) -> Iterator[Session]:
 SessionDep = Annotated[Session, Depends(get_session)]
 
 
+def get_write_session(request: Request) -> Iterator[Session]:
+    """A session for one write request; the route commits once, before it answers."""
+    with Session(request.app.state.write_engine, expire_on_commit=False) as session:
+        yield session
+
+
+WriteSessionDep = Annotated[Session, Depends(get_write_session)]
+
+
 def reject_unknown_query_params(request: Request) -> None:
     """A typo in a filter must never silently return everything: unknown parameters are a 400."""
     route = request.scope.get("route")

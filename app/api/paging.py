@@ -77,7 +77,13 @@ def decode_cursor(cursor: str) -> list[Any]:
         raise InvalidParameterError(
             "`cursor` is not a cursor this API issued", parameter="cursor"
         ) from error
-    if not isinstance(values, list) or len(values) != 3:
+    scalar = (str, int, float, type(None))
+    if (
+        not isinstance(values, list)
+        or len(values) != 3
+        or not all(isinstance(v, scalar) and not isinstance(v, bool) for v in values)
+        or not isinstance(values[2], str | int)
+    ):
         raise InvalidParameterError("`cursor` is not a cursor this API issued", parameter="cursor")
     return values
 
@@ -126,13 +132,11 @@ def paginate(
                 f"`cursor` belongs to sort `{sort_name}`, not `{sort.name}`", parameter="cursor"
             )
         if column is None:
-            after_id = id_column < str(last_id) if sort.descending else id_column > str(last_id)
+            after_id = id_column < last_id if sort.descending else id_column > last_id
             statement = statement.where(after_id)
         else:
             value = _sort_value_from_cursor(column, raw_value)
-            statement = statement.where(
-                _after(column, id_column, value, str(last_id), sort.descending)
-            )
+            statement = statement.where(_after(column, id_column, value, last_id, sort.descending))
     order: list[Any] = []
     if column is not None:
         direction = column.desc() if sort.descending else column.asc()
@@ -155,7 +159,7 @@ def _after(
     column: Column,
     id_column: Column,
     value: Any,
-    last_id: str,
+    last_id: Any,
     descending: bool,
 ) -> sa.ColumnElement[bool]:
     if value is None:

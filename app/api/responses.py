@@ -6,8 +6,10 @@ import orjson
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
+from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from app.api.caching import etag_for
 from app.errors import ProblemError
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
@@ -43,7 +45,11 @@ def _location_name(location: tuple[Any, ...]) -> tuple[str, str]:
 
 async def _problem_error(request: Request, error: Exception) -> Response:
     assert isinstance(error, ProblemError)
-    return problem(error.status, error.title, error.detail, error.type_slug, request, **error.extra)
+    response = problem(
+        error.status, error.title, error.detail, error.type_slug, request, **error.extra
+    )
+    response.headers.update(error.headers)
+    return response
 
 
 async def _validation_error(request: Request, error: Exception) -> Response:
@@ -97,3 +103,16 @@ def set_next_link(request: Request, response: Response, next_cursor: str | None)
     if next_cursor is not None:
         url = request.url.remove_query_params("cursor").include_query_params(cursor=next_cursor)
         response.headers["Link"] = f'<{url}>; rel="next"'
+
+
+def record_response(
+    body: BaseModel, version: int, status_code: int = 200, location: str | None = None
+) -> Response:
+    """A single record as JSON with its version-bearing ETag (and `Location` after a create)."""
+    content = orjson.dumps(body.model_dump(mode="json"))
+    headers = {"ETag": etag_for(content, str(version))}
+    if location is not None:
+        headers["Location"] = location
+    return Response(
+        content, status_code=status_code, media_type="application/json", headers=headers
+    )

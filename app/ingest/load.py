@@ -49,22 +49,13 @@ def _load(
     counts: Counter[str],
     progress: Progress,
 ) -> None:
-    pending_affiliations = []
-    for seed_actor in seed.actors:
+    for seed_actor in _parents_first(seed.actors):
         if session.get(Actor, seed_actor.id) is None:
-            # Affiliations may point forward in the file: set them once every actor exists.
-            actor = seedfile.actor_request(seed_actor)
-            actor_service.create(session, actor.model_copy(update={"affiliation_id": None}))
-            pending_affiliations.append(actor)
+            actor_service.create(session, seedfile.actor_request(seed_actor))
             counts["actors.created"] += 1
         else:
             counts["actors.kept"] += 1
         progress("actors", 1)
-    for actor in pending_affiliations:
-        if actor.affiliation_id is not None:
-            actor_service.require_existing(session, [actor.affiliation_id], "affiliation_id")
-            actor_service.get(session, actor.id).affiliation_id = actor.affiliation_id
-    session.flush()
 
     for source in seed.sources:
         if session.get(Source, source.id) is None:
@@ -123,6 +114,24 @@ def _load(
             commitment_service.create_link(session, link_request)
             counts["links.created"] += 1
         progress("links", 1)
+
+
+def _parents_first(actors: list[seedfile.SeedActor]) -> list[seedfile.SeedActor]:
+    """Actors ordered so that each one's affiliation comes before it."""
+    in_file = {actor.id for actor in actors}
+    ordered: list[seedfile.SeedActor] = []
+    placed: set[str] = set()
+    waiting = list(actors)
+    while waiting:
+        ready = [
+            a for a in waiting if a.affiliation in (None, *placed) or a.affiliation not in in_file
+        ]
+        if not ready:
+            raise SeedError(f"actor affiliations form a cycle among: {[a.id for a in waiting]}")
+        ordered.extend(ready)
+        placed |= {a.id for a in ready}
+        waiting = [a for a in waiting if a.id not in placed]
+    return ordered
 
 
 def stage_sizes(seed_path: Path) -> dict[str, int]:

@@ -51,8 +51,25 @@ def slug_field(description: str, **kwargs: Any) -> Any:
     )
 
 
-def aware_datetime() -> sa.DateTime:
-    return sa.DateTime(timezone=True)
+class UTCDateTime(sa.TypeDecorator[datetime]):
+    """Timestamps stored in UTC and always read back timezone-aware (SQLite drops the zone)."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            raise ValueError("naive datetime: timestamps must carry a timezone")
+        return None if value is None else value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def aware_datetime() -> UTCDateTime:
+    return UTCDateTime()
 
 
 class Versioned(SQLModel):

@@ -114,7 +114,7 @@ class StatusEvent(SQLModel, table=True):
     recorded_at: datetime = Field(default_factory=utcnow, sa_type=aware_datetime())
 
 
-class CommitmentLink(SQLModel, table=True):
+class CommitmentLink(Versioned, table=True):
     """A typed, directed link: `from` is reciprocal of / conditional on / supersedes `to`."""
 
     __tablename__ = "commitment_link"
