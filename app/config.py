@@ -30,6 +30,9 @@ class Settings(BaseSettings):
         description="Origins allowed to call the API from a browser (JSON list or comma list).",
     )
     log_level: str = Field(default="info", description="uvicorn log level.")
+    max_body_bytes: int = Field(
+        default=1_048_576, ge=1024, description="Largest request body accepted (bytes)."
+    )
 
     @field_validator("database_url")
     @classmethod

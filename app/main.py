@@ -14,6 +14,7 @@ from app.api.deps import reject_unknown_query_params
 from app.api.docs import install_examples
 from app.api.export_routes import router as export_router
 from app.api.health import router as health_router
+from app.api.limits import RequestBodyGuard
 from app.api.responses import ORJSONResponse, install_error_handlers
 from app.claims.routes import router as claims_router
 from app.commitments.routes import router as commitments_router
@@ -74,6 +75,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.settings = settings
     install_error_handlers(app)
     app.add_middleware(ConditionalGetMiddleware)
+    app.add_middleware(RequestBodyGuard, max_body_bytes=settings.max_body_bytes)
     app.add_middleware(GZipMiddleware, minimum_size=1000)
     if settings.cors_origins:
         app.add_middleware(
