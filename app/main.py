@@ -16,13 +16,16 @@ from app.api.export_routes import router as export_router
 from app.api.health import router as health_router
 from app.api.limits import RequestBodyGuard
 from app.api.responses import ORJSONResponse, install_error_handlers
+from app.audit.routes import router as audit_router
 from app.claims.routes import router as claims_router
+from app.commitments.link_routes import router as links_router
 from app.commitments.routes import router as commitments_router
 from app.config import Settings
 from app.db import create_db_engine, writer
 from app.insights.routes import router as insights_router
 from app.insights.search_routes import router as search_router
 from app.sources.routes import router as sources_router
+from app.tombstones.routes import router as tombstones_router
 
 DESCRIPTION = """
 Who promised what at the 30 October 2025 Trump–Xi summit in Busan: every commitment with its
@@ -46,6 +49,8 @@ TAGS = [
     {"name": "search", "description": "Ranked full-text search across every resource."},
     {"name": "insights", "description": "Conflicts between sources, the timeline, statistics."},
     {"name": "export", "description": "The whole knowledge base in one JSON document."},
+    {"name": "audit", "description": "Every write: who, when, what, before and after."},
+    {"name": "tombstones", "description": "Deleted records, restorable by admins."},
     {"name": "health", "description": "Probes for process managers and load balancers."},
 ]
 
@@ -95,6 +100,9 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         search_router,
         insights_router,
         export_router,
+        links_router,
+        audit_router,
+        tombstones_router,
     ):
         app.include_router(router, dependencies=strict)
     install_examples(app)

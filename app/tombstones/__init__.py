@@ -1,0 +1,1 @@
+"""Deleted records kept whole, listed and restored by admins."""
