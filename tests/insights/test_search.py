@@ -220,12 +220,14 @@ def test_the_migration_indexes_existing_rows_and_its_downgrade_removes_the_index
     engine_name: str, empty_database_url: DatabaseFactory
 ) -> None:
     url = empty_database_url(engine_name, "search")
-    schema.upgrade(url, "2026_11_23_0001")
+    schema.upgrade(url)
     engine = create_db_engine(url)
     try:
         with Session(engine) as session:
             seed_loader.load(session, Settings().seed_file)
             session.commit()
+        # Back to before the index, with the data kept, then up again: the migration backfills.
+        schema.downgrade(url, "2026_11_23_0001")
         schema.upgrade(url)
         with Session(engine) as session:
             claim, word = _claim_and_word(session)
