@@ -38,7 +38,8 @@ def list_conflicts(
         str | None,
         Query(
             max_length=SLUG_MAX,
-            description="Only conflicts where at least one claim bears on this commitment id.",
+            description="Only conflicts where at least one claim bears on this commitment id "
+            "(an unknown id is a 400).",
         ),
     ] = None,
 ) -> ConflictList:
@@ -81,9 +82,9 @@ def list_timeline(
     actor: Annotated[
         str | None,
         Query(
-            max_length=SLUG_MAX,
+            max_length=200,
             description="Only commitments binding (obligor) or owed to (counterparty) this "
-            "actor id.",
+            "actor: an id, name or alias (`china`, `Beijing`). An unknown actor is a 400.",
         ),
     ] = None,
     topic: Annotated[Topic | None, Query(description="Only commitments on this topic.")] = None,
