@@ -6,9 +6,10 @@ database. Items are ordered by (date, commitment id, kind), kind in the order of
 which is also the keyset of the opaque cursor. Each branch is cut to one page in its own date
 order before the branches are merged, so a page costs the same on page 1 and page 2,000.
 
-A due or expiry item is *due for review* when its date is before `today` and the commitment has
-no status event dated on or after that date: the moment has passed and nobody has recorded
-what became of the commitment since.
+A due or expiry item is *due for review* when its date is before `today`, the commitment has
+no status event dated on or after that date, and its current status is not a final one
+(fulfilled, broken, expired, withdrawn, superseded): the moment has passed and nobody has
+recorded what became of the commitment since.
 """
 
 from datetime import date
@@ -29,9 +30,17 @@ from app.insights.schemas import (
     TimelinePage,
 )
 from app.models import Commitment, CommitmentParty, StatusEvent
+from app.vocab import CommitmentStatus
 
 _KINDS = list(TimelineKind)
 _REVIEWED_KINDS = {TimelineKind.DUE, TimelineKind.EXPIRES}
+FINAL_STATUSES = (
+    CommitmentStatus.FULFILLED,
+    CommitmentStatus.BROKEN,
+    CommitmentStatus.EXPIRED,
+    CommitmentStatus.WITHDRAWN,
+    CommitmentStatus.SUPERSEDED,
+)
 
 
 def _column(kind: TimelineKind, field: str) -> Any:
@@ -50,7 +59,8 @@ def _review(kind: TimelineKind, on: Any, today: date) -> sa.ColumnElement[bool]:
         )
         .exists()
     )
-    return sa.and_(on < today, sa.not_(later_event))
+    still_open = col(Commitment.status).not_in(FINAL_STATUSES)
+    return sa.and_(on < today, sa.not_(later_event), still_open)
 
 
 def _branch(

@@ -214,6 +214,17 @@ async def test_review_flags_follow_today_and_status_events(
     assert flagged == []
 
 
+async def test_a_commitment_already_in_a_final_status_is_not_flagged(
+    client: httpx.AsyncClient, app: FastAPI, session: Session, dated: Commitment
+) -> None:
+    none = dict.fromkeys(KINDS, False)
+    assert await _flags(client, app, date(2031, 7, 1)) == {**none, "due": True, "expires": True}
+    # Fulfilled before its deadline: the deadline passing later asks for no review.
+    event = StatusEventCreate(occurred_on=date(2031, 1, 15), status=CommitmentStatus.FULFILLED)
+    commitment_service.add_status(session, dated, event)
+    assert await _flags(client, app, date(2031, 7, 1)) == none
+
+
 @pytest.mark.usefixtures("dated")
 async def test_due_for_review_filter_uses_the_injected_today(
     client: httpx.AsyncClient, app: FastAPI
