@@ -4,6 +4,7 @@
 the seeded knowledge base answers it (lists cut to three items, bookkeeping timestamps left out
 so that the file does not change with every load). `python -m app examples` rewrites it; a test
 replays every request against a freshly seeded database and fails when an example has drifted.
+Search has no stored example: its ranking and snippets differ between the two engines.
 """
 
 from pathlib import Path
@@ -27,6 +28,8 @@ EXAMPLE_REQUESTS = {
     "/v1/actors/{actor_id}": "/v1/actors/einar-tangen",
     "/v1/sources": "/v1/sources?sort=-published_on&limit=3",
     "/v1/sources/{source_id}": "/v1/sources/chinese-perspective-commentary",
+    "/v1/conflicts": "/v1/conflicts",
+    "/v1/stats": "/v1/stats",
 }
 
 

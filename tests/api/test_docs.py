@@ -34,7 +34,7 @@ async def test_every_operation_is_documented_for_researchers(client: httpx.Async
             for parameter in operation.get("parameters", []):
                 if parameter["in"] == "query":
                     assert parameter.get("description"), f"{where} ?{parameter['name']}"
-            if path in EXAMPLE_REQUESTS:
+            if path in EXAMPLE_REQUESTS and method == "get":
                 content = operation["responses"]["200"]["content"]["application/json"]
                 assert content["example"], where
 
