@@ -7,6 +7,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from pydantic import BaseModel
+from sqlalchemy.exc import IntegrityError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.api.caching import etag_for
@@ -85,6 +86,30 @@ async def _http_error(request: Request, error: Exception) -> Response:
     return response
 
 
+async def _integrity_error(request: Request, _error: Exception) -> Response:
+    """A constraint the database enforced (e.g. two concurrent creates of one id)."""
+    return problem(
+        409,
+        "Conflict",
+        "The change conflicts with data already stored (a duplicate or a reference that no "
+        "longer exists); nothing was written.",
+        "conflict",
+        request,
+    )
+
+
+async def _database_busy(request: Request, _error: Exception) -> Response:
+    response = problem(
+        503,
+        "Service unavailable",
+        "The database is busy; nothing was written. Retry.",
+        "unavailable",
+        request,
+    )
+    response.headers["Retry-After"] = "1"
+    return response
+
+
 async def _unexpected_error(request: Request, _error: Exception) -> Response:
     return problem(
         500, "Internal server error", "An unexpected error occurred.", "internal", request
@@ -95,6 +120,8 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ProblemError, _problem_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(IntegrityError, _integrity_error)
+    app.add_exception_handler(OperationalError, _database_busy)
     app.add_exception_handler(Exception, _unexpected_error)
 
 

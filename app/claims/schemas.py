@@ -3,12 +3,22 @@
 from datetime import datetime
 from typing import Literal, TypeAlias
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from app.actors.schemas import ActorRef
 from app.models.base import FORBID_EXTRA, SLUG_MAX, SLUG_PATTERN
 from app.models.claim import ClaimBase
 from app.vocab import ClaimKind, Stance
+
+
+def value_problem(
+    subject: str | None, prop: str | None, number: float | None, text: str | None
+) -> str | None:
+    """Why a structured value is incomplete, or None when it is consistent (or absent)."""
+    has_value = number is not None or text is not None
+    if (subject is None) != (prop is None) or (has_value and subject is None):
+        return "a structured value needs both `value_subject` and `value_property`"
+    return None
 
 
 class ClaimLinkIn(BaseModel):
@@ -36,12 +46,64 @@ class ClaimCreate(ClaimBase):
 
     @model_validator(mode="after")
     def _value_has_subject_and_property(self) -> "ClaimCreate":
-        has_value = self.value_number is not None or self.value_text is not None
-        if (self.value_subject is None) != (self.value_property is None) or (
-            has_value and self.value_subject is None
-        ):
-            raise ValueError("a structured value needs both `value_subject` and `value_property`")
+        problem = value_problem(
+            self.value_subject, self.value_property, self.value_number, self.value_text
+        )
+        if problem is not None:
+            raise ValueError(problem)
         return self
+
+
+class ClaimUpdate(BaseModel):
+    """A partial update: only the fields sent change; `null` clears an optional field; `speakers`
+    and `commitments` replace the lists. A claim stays in its source (`source_id` cannot change:
+    create a new claim instead). A new `quote`, `occurrence` or `start_offset` places the quote
+    again, exactly as on create."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    quote: str | None = Field(
+        default=None, min_length=1, max_length=5000, description="Verbatim span of the source."
+    )
+    occurrence: int | None = Field(
+        default=None, ge=1, description="Which occurrence (1-based) when the quote repeats."
+    )
+    start_offset: int | None = Field(
+        default=None,
+        ge=0,
+        description="Optional: where the quote starts; checked against the text.",
+    )
+    kind: ClaimKind | None = Field(default=None, description="What kind of statement.")
+    attribution: str | None = Field(
+        default=None, max_length=300, description="How the text attributes the claim."
+    )
+    speakers: list[str] | None = Field(
+        default=None, description="Actor ids asserting the claim; replaces the list."
+    )
+    commitments: list[ClaimLinkIn] | None = Field(
+        default=None,
+        description="Commitments the claim is about, with a stance; replaces the list.",
+    )
+    value_subject: str | None = Field(
+        default=None, max_length=200, description="What a structured value is about."
+    )
+    value_property: str | None = Field(
+        default=None, max_length=200, description="Exactly what the value measures."
+    )
+    value_number: float | None = Field(default=None, description="The value, when a number.")
+    value_text: str | None = Field(
+        default=None, max_length=200, description="The value, when not a number (ISO dates...)."
+    )
+    value_unit: str | None = Field(
+        default=None, max_length=50, description="Canonical unit of `value_number`."
+    )
+
+    @field_validator("quote", "kind", "speakers", "commitments")
+    @classmethod
+    def _required_stay_set(cls, value: object, info: ValidationInfo) -> object:
+        if value is None:
+            raise ValueError(f"`{info.field_name}` cannot be null")
+        return value
 
 
 class ClaimCommitmentOut(BaseModel):

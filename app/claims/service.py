@@ -1,17 +1,31 @@
-"""Claim logic: creation (offsets found and checked), lookups, public shapes."""
+"""Claim logic: create, update and delete (offsets found and checked), lookups, public shapes."""
 
 from collections import defaultdict
+from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import SelectOfScalar
 
+from app import writes
 from app.actors import service as actor_service
 from app.api.paging import PageResult, paginate, sort_key
-from app.claims.schemas import ClaimCommitmentOut, ClaimCreate, ClaimFilters, ClaimPublic
+from app.claims.schemas import (
+    ClaimCommitmentOut,
+    ClaimCreate,
+    ClaimFilters,
+    ClaimLinkIn,
+    ClaimPublic,
+    ClaimUpdate,
+    value_problem,
+)
 from app.errors import ConflictError, NotFoundError, UnprocessableError
 from app.ingest.quotes import QuoteError, check_span, find_quote
 from app.insights import search
-from app.models import Claim, ClaimCommitment, ClaimSpeaker, Commitment, Source
+from app.models import Claim, ClaimCommitment, ClaimSpeaker, Commitment, Source, StatusEvent
+
+# The fields of a structured value, in the order `value_problem` takes them.
+VALUES = ("value_subject", "value_property", "value_number", "value_text")
 
 
 def get(session: Session, claim_id: str) -> Claim:
@@ -21,37 +35,142 @@ def get(session: Session, claim_id: str) -> Claim:
     return claim
 
 
-def create(session: Session, data: ClaimCreate) -> Claim:
+def create(session: Session, data: ClaimCreate, api_key_id: int | None = None) -> Claim:
     if session.get(Claim, data.id) is not None:
         raise ConflictError(f"A claim with the id {data.id!r} already exists.", field="id")
-    text = session.exec(select(Source.text).where(Source.id == data.source_id)).first()
-    if text is None:
-        raise UnprocessableError(f"Unknown source id {data.source_id!r}.", field="source_id")
-    try:
-        if data.start_offset is not None:
-            start, end = data.start_offset, data.start_offset + len(data.quote)
-            check_span(text, data.quote, start, end)
-        else:
-            span = find_quote(text, data.quote, data.occurrence)
-            start, end = span.start, span.end
-    except QuoteError as error:
-        raise UnprocessableError(f"Claim {data.id!r}: {error}.", field="quote") from error
+    quote, start, end = _place_quote(
+        session, data.source_id, data.id, data.quote, data.occurrence, data.start_offset
+    )
     actor_service.require_existing(session, data.speakers, "speakers")
-    commitment_ids = [link.commitment_id for link in data.commitments]
-    _require_commitments(session, commitment_ids)
+    _require_commitments(session, [link.commitment_id for link in data.commitments])
     claim = Claim.model_validate(
         data.model_dump(exclude={"quote", "occurrence", "start_offset", "speakers", "commitments"}),
-        update={"quote": text[start:end], "start_offset": start, "end_offset": end},
+        update={"quote": quote, "start_offset": start, "end_offset": end},
     )
     session.add(claim)
-    for position, actor_id in enumerate(dict.fromkeys(data.speakers)):
-        session.add(ClaimSpeaker(claim_id=data.id, actor_id=actor_id, position=position))
-    for link in {link.commitment_id: link for link in data.commitments}.values():
-        session.add(
-            ClaimCommitment(claim_id=data.id, commitment_id=link.commitment_id, stance=link.stance)
-        )
+    _add_speakers(session, data.id, data.speakers)
+    _add_commitments(session, data.id, data.commitments)
     session.flush()
+    writes.created(session, "claim", data.id, api_key_id)
     return claim
+
+
+def update(
+    session: Session,
+    claim_id: str,
+    data: ClaimUpdate,
+    expected_version: int | None,
+    api_key_id: int | None,
+) -> Claim:
+    sent = data.model_fields_set
+
+    def apply() -> None:
+        claim = get(session, claim_id)
+        problem = value_problem(*(getattr(data if f in sent else claim, f) for f in VALUES))
+        if problem is not None:
+            raise UnprocessableError(f"Claim {claim_id!r}: {problem}.", field="value_subject")
+        if sent & {"quote", "occurrence", "start_offset"}:
+            claim.quote, claim.start_offset, claim.end_offset = _place_quote(
+                session,
+                claim.source_id,
+                claim_id,
+                data.quote if data.quote is not None else claim.quote,
+                data.occurrence,
+                data.start_offset,
+            )
+        for field in sent & {"kind", "attribution", *VALUES}:
+            setattr(claim, field, getattr(data, field))
+        session.add(claim)
+        if data.speakers is not None:
+            actor_service.require_existing(session, data.speakers, "speakers")
+            _remove(session, select(ClaimSpeaker).where(ClaimSpeaker.claim_id == claim_id))
+            _add_speakers(session, claim_id, data.speakers)
+        if data.commitments is not None:
+            _require_commitments(session, [link.commitment_id for link in data.commitments])
+            _remove(session, select(ClaimCommitment).where(ClaimCommitment.claim_id == claim_id))
+            _add_commitments(session, claim_id, data.commitments)
+
+    get(session, claim_id)
+    writes.update(session, "claim", claim_id, expected_version, api_key_id, apply)
+    return get(session, claim_id)
+
+
+def delete(
+    session: Session, claim_id: str, expected_version: int | None, api_key_id: int | None
+) -> None:
+    get(session, claim_id)
+    writes.delete(
+        session,
+        "claim",
+        claim_id,
+        expected_version,
+        api_key_id,
+        lambda: _references(session, claim_id),
+    )
+
+
+def _place_quote(
+    session: Session,
+    source_id: str,
+    claim_id: str,
+    quote: str,
+    occurrence: int | None,
+    start_offset: int | None,
+) -> tuple[str, int, int]:
+    """The quote as the source spells it, and its offsets: checked at `start_offset` when that
+    is given, otherwise found (the `occurrence`-th time when the quote repeats).
+
+    The source row is share-locked (PostgreSQL) so that its text cannot change, nor the source
+    be deleted, before this claim commits; SQLite writers are serialised anyway.
+    """
+    text = session.exec(
+        select(Source.text).where(Source.id == source_id).with_for_update(read=True)
+    ).first()
+    if text is None:
+        raise UnprocessableError(f"Unknown source id {source_id!r}.", field="source_id")
+    try:
+        if start_offset is not None:
+            start, end = start_offset, start_offset + len(quote)
+            check_span(text, quote, start, end)
+        else:
+            span = find_quote(text, quote, occurrence)
+            start, end = span.start, span.end
+    except QuoteError as error:
+        raise UnprocessableError(f"Claim {claim_id!r}: {error}.", field="quote") from error
+    return text[start:end], start, end
+
+
+def _add_speakers(session: Session, claim_id: str, actor_ids: list[str]) -> None:
+    for position, actor_id in enumerate(dict.fromkeys(actor_ids)):
+        session.add(ClaimSpeaker(claim_id=claim_id, actor_id=actor_id, position=position))
+
+
+def _add_commitments(session: Session, claim_id: str, links: list[ClaimLinkIn]) -> None:
+    for link in {link.commitment_id: link for link in links}.values():
+        session.add(
+            ClaimCommitment(claim_id=claim_id, commitment_id=link.commitment_id, stance=link.stance)
+        )
+
+
+def _remove(session: Session, rows: SelectOfScalar[Any]) -> None:
+    """Delete rows through the ORM and flush, so that rows with the same keys can be re-added."""
+    for row in session.exec(rows).all():
+        session.delete(row)
+    session.flush()
+
+
+def _references(session: Session, claim_id: str) -> list[str]:
+    """Status events citing the claim as evidence: history is never rewritten, so they block."""
+    commitment_ids = session.exec(
+        select(StatusEvent.commitment_id)
+        .where(StatusEvent.evidence_claim_id == claim_id)
+        .distinct()
+        .order_by(col(StatusEvent.commitment_id))
+        .limit(5)
+    ).all()
+    if not commitment_ids:
+        return []
+    return [f"status events (as their evidence) of commitments: {', '.join(commitment_ids)}"]
 
 
 def _require_commitments(session: Session, commitment_ids: list[str]) -> None:

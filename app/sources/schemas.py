@@ -3,7 +3,7 @@
 from datetime import date, datetime
 from typing import Literal, TypeAlias
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from app.actors.schemas import ActorRef
 from app.api.filters import require_ordered
@@ -67,3 +67,54 @@ class SourceFilters(BaseModel):
 
 class SourceDetail(SourcePublic):
     claims: list[ClaimPublic] = Field(description="Every claim quoting this source, in text order.")
+
+
+class SourceUpdate(BaseModel):
+    """A partial update: only the fields sent change; `null` clears an optional field;
+    `authors` and `translators` replace the lists."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    title: str | None = Field(
+        default=None, max_length=500, description="Title as printed; null when none is printed."
+    )
+    kind: SourceKind | None = Field(default=None, description="What kind of document.")
+    publisher_id: str | None = Field(
+        default=None,
+        max_length=SLUG_MAX,
+        pattern=SLUG_PATTERN,
+        description="Actor id of the publisher the text names.",
+    )
+    published_on: date | None = Field(
+        default=None, description="Publication date the text names; null if none."
+    )
+    language: str | None = Field(
+        default=None, min_length=1, max_length=16, description="Language of the text (BCP 47)."
+    )
+    original_language: str | None = Field(
+        default=None, max_length=16, description="Language of the original, for translations."
+    )
+    file_name: str | None = Field(
+        default=None, max_length=200, description="File the text was loaded from."
+    )
+    notes: str | None = Field(
+        default=None, max_length=2000, description="Provenance as the text states it."
+    )
+    text: str | None = Field(
+        default=None,
+        min_length=1,
+        description="Full text; can change only while no claim quotes the source.",
+    )
+    authors: list[str] | None = Field(
+        default=None, description="Actor ids of the authors; replaces the list."
+    )
+    translators: list[str] | None = Field(
+        default=None, description="Actor ids of the translators; replaces the list."
+    )
+
+    @field_validator("kind", "language", "text", "authors", "translators")
+    @classmethod
+    def _required_stay_set(cls, value: object, info: ValidationInfo) -> object:
+        if value is None:
+            raise ValueError(f"`{info.field_name}` cannot be null")
+        return value

@@ -1,4 +1,4 @@
-"""Source logic: creation with contributors, lookups, public shapes."""
+"""Source logic: create, update and delete with contributors, lookups, public shapes."""
 
 import hashlib
 import html
@@ -10,13 +10,20 @@ import sqlalchemy as sa
 from sqlalchemy.orm import defer
 from sqlmodel import Session, col, select
 
+from app import writes
 from app.actors import service as actor_service
 from app.api.paging import PageResult, paginate, sort_key
 from app.claims import service as claim_service
 from app.errors import ConflictError, NotFoundError
 from app.insights import search
 from app.models import Claim, Source, SourceContributor
-from app.sources.schemas import SourceCreate, SourceDetail, SourceFilters, SourcePublic
+from app.sources.schemas import (
+    SourceCreate,
+    SourceDetail,
+    SourceFilters,
+    SourcePublic,
+    SourceUpdate,
+)
 from app.vocab import ContributorRole
 
 
@@ -31,7 +38,7 @@ def get(session: Session, source_id: str) -> Source:
     return source
 
 
-def create(session: Session, data: SourceCreate) -> Source:
+def create(session: Session, data: SourceCreate, api_key_id: int | None = None) -> Source:
     if session.get(Source, data.id) is not None:
         raise ConflictError(f"A source with the id {data.id!r} already exists.", field="id")
     if data.publisher_id is not None:
@@ -43,18 +50,100 @@ def create(session: Session, data: SourceCreate) -> Source:
         update={"text_sha256": sha256(data.text)},
     )
     session.add(source)
-    for role, actor_ids in (
-        (ContributorRole.AUTHOR, data.authors),
-        (ContributorRole.TRANSLATOR, data.translators),
-    ):
-        for position, actor_id in enumerate(dict.fromkeys(actor_ids)):
-            session.add(
-                SourceContributor(
-                    source_id=data.id, actor_id=actor_id, role=role, position=position
-                )
-            )
+    _add_contributors(session, data.id, ContributorRole.AUTHOR, data.authors)
+    _add_contributors(session, data.id, ContributorRole.TRANSLATOR, data.translators)
     session.flush()
+    writes.created(session, "source", data.id, api_key_id)
     return source
+
+
+def update(
+    session: Session,
+    source_id: str,
+    data: SourceUpdate,
+    expected_version: int | None,
+    api_key_id: int | None,
+) -> Source:
+    changes = data.model_dump(exclude_unset=True, exclude={"authors", "translators"})
+    contributors = {
+        "authors": (ContributorRole.AUTHOR, data.authors),
+        "translators": (ContributorRole.TRANSLATOR, data.translators),
+    }
+
+    def apply() -> None:
+        source = get(session, source_id)
+        if "text" in changes and changes["text"] != source.text:
+            _require_unquoted(session, source_id)
+            source.text_sha256 = sha256(changes["text"])
+        if changes.get("publisher_id") is not None:
+            actor_service.require_existing(session, [changes["publisher_id"]], "publisher_id")
+        for field, value in changes.items():
+            setattr(source, field, value)
+        session.add(source)
+        for field, (role, actor_ids) in contributors.items():
+            if actor_ids is None:
+                continue
+            actor_service.require_existing(session, actor_ids, field)
+            for row in session.exec(
+                select(SourceContributor).where(
+                    SourceContributor.source_id == source_id, SourceContributor.role == role
+                )
+            ).all():
+                session.delete(row)
+            session.flush()
+            _add_contributors(session, source_id, role, actor_ids)
+
+    get(session, source_id)
+    writes.update(session, "source", source_id, expected_version, api_key_id, apply)
+    return get(session, source_id)
+
+
+def delete(
+    session: Session, source_id: str, expected_version: int | None, api_key_id: int | None
+) -> None:
+    get(session, source_id)
+    writes.delete(
+        session,
+        "source",
+        source_id,
+        expected_version,
+        api_key_id,
+        lambda: _references(session, source_id),
+    )
+
+
+def _add_contributors(
+    session: Session, source_id: str, role: ContributorRole, actor_ids: list[str]
+) -> None:
+    for position, actor_id in enumerate(dict.fromkeys(actor_ids)):
+        session.add(
+            SourceContributor(source_id=source_id, actor_id=actor_id, role=role, position=position)
+        )
+
+
+def _require_unquoted(session: Session, source_id: str) -> None:
+    """A quoted text is frozen: every claim's quote is `text[start:end]`, which a new text
+    would silently break."""
+    quoting = _references(session, source_id)
+    if quoting:
+        raise ConflictError(
+            f"The text of source {source_id!r} cannot change while claims quote it "
+            f"({'; '.join(quoting)}): their quotes and offsets point into this exact text. "
+            "Delete those claims (or create a new source for the new text) first.",
+            field="text",
+            blocked_by=quoting,
+        )
+
+
+def _references(session: Session, source_id: str) -> list[str]:
+    """The claims quoting the source (a few ids and how many in all)."""
+    quoting = select(Claim.id).where(Claim.source_id == source_id)
+    ids = session.exec(quoting.order_by(col(Claim.id)).limit(5)).all()
+    if not ids:
+        return []
+    total = session.exec(select(sa.func.count()).select_from(quoting.subquery())).one()
+    more = f" and {total - len(ids)} more" if total > len(ids) else ""
+    return [f"claims (quoting it): {', '.join(ids)}{more}"]
 
 
 def to_public(session: Session, sources: list[Source]) -> list[SourcePublic]:
