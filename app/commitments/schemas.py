@@ -1,15 +1,25 @@
 """Request and response shapes for commitments, their status history and links."""
 
+from collections.abc import Mapping
 from datetime import date, datetime
-from typing import Literal, TypeAlias
+from typing import Any, Literal, TypeAlias
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from app.actors.schemas import ActorRef
 from app.api.filters import require_ordered
+from app.claims.schemas import ClaimCreate
 from app.models.base import FORBID_EXTRA, SLUG_MAX, SLUG_PATTERN
 from app.models.commitment import CommitmentBase
-from app.vocab import ActionKind, ClaimKind, CommitmentStatus, LinkKind, Stance, Topic
+from app.vocab import (
+    ActionKind,
+    ClaimKind,
+    CommitmentStatus,
+    DatePrecision,
+    LinkKind,
+    Stance,
+    Topic,
+)
 
 CommitmentSort: TypeAlias = Literal[
     "id", "-id", "title", "-title",
@@ -18,6 +28,31 @@ CommitmentSort: TypeAlias = Literal[
 ]  # fmt: skip
 
 DATE_FIELDS = ("announced", "effective", "due", "expires")
+DATE_COLUMNS = tuple(
+    f"{name}_{part}" for name in DATE_FIELDS for part in ("on", "precision", "note")
+)
+
+
+def date_problem(values: Mapping[str, Any]) -> tuple[tuple[str, str], str] | None:
+    """The first break of the date rules in a whole record: the two fields at odds and a
+    message, or None.
+
+    Announced, effective and expiry dates must be in that order; a precision needs its date.
+    Create checks the request, update the record as it would be after the change.
+    """
+    ordered: list[tuple[str, date]] = [
+        (f"{name}_on", values[f"{name}_on"])
+        for name in ("announced", "effective", "expires")
+        if values.get(f"{name}_on") is not None
+    ]
+    for (first, first_on), (second, second_on) in zip(ordered, ordered[1:], strict=False):
+        if first_on > second_on:
+            return (first, second), f"`{first}` ({first_on}) is after `{second}` ({second_on})"
+    for name in DATE_FIELDS:
+        if values.get(f"{name}_precision") is not None and values.get(f"{name}_on") is None:
+            fields = (f"{name}_precision", f"{name}_on")
+            return fields, f"`{name}_precision` is set but `{name}_on` is not"
+    return None
 
 
 class CommitmentFilters(BaseModel):
@@ -101,30 +136,79 @@ class CommitmentCreate(CommitmentBase):
 
     @model_validator(mode="after")
     def _dates_in_order(self) -> "CommitmentCreate":
-        ordered = [
-            (name, getattr(self, f"{name}_on"))
-            for name in ("announced", "effective", "expires")
-            if getattr(self, f"{name}_on") is not None
-        ]
-        for (first, first_on), (second, second_on) in zip(ordered, ordered[1:], strict=False):
-            if first_on > second_on:
-                raise ValueError(f"`{first}_on` ({first_on}) is after `{second}_on` ({second_on})")
-        for name in ("announced", "effective", "due", "expires"):
-            if (
-                getattr(self, f"{name}_precision") is not None
-                and getattr(self, f"{name}_on") is None
-            ):
-                raise ValueError(f"`{name}_precision` is set but `{name}_on` is not")
+        problem = date_problem({name: getattr(self, name) for name in DATE_COLUMNS})
+        if problem is not None:
+            raise ValueError(problem[1])
+        return self
+
+
+class CommitmentUpdate(BaseModel):
+    """A partial update: only the fields sent change; `null` clears an optional field; lists
+    (`obligors`, `counterparties`, `terms`) replace the whole list. The status changes only
+    through status events."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    title: str | None = Field(default=None, min_length=1, max_length=300)
+    description: str | None = Field(default=None, max_length=4000)
+    topic: Topic | None = None
+    action: ActionKind | None = None
+    announced_on: date | None = None
+    announced_precision: DatePrecision | None = None
+    announced_note: str | None = Field(default=None, max_length=500)
+    effective_on: date | None = None
+    effective_precision: DatePrecision | None = None
+    effective_note: str | None = Field(default=None, max_length=500)
+    due_on: date | None = None
+    due_precision: DatePrecision | None = None
+    due_note: str | None = Field(default=None, max_length=500)
+    expires_on: date | None = None
+    expires_precision: DatePrecision | None = None
+    expires_note: str | None = Field(default=None, max_length=500)
+    obligors: list[str] | None = Field(
+        default=None, min_length=1, description="Replaces every obligor (actor ids)."
+    )
+    counterparties: list[str] | None = Field(
+        default=None, description="Replaces every counterparty (actor ids); `[]` clears them."
+    )
+    terms: list[TermIn] | None = Field(
+        default=None, description="Replaces every term, in order; `[]` clears them."
+    )
+
+    @model_validator(mode="after")
+    def _required_stay_set(self) -> "CommitmentUpdate":
+        for name in ("title", "topic", "action", "obligors", "counterparties", "terms"):
+            if name in self.model_fields_set and getattr(self, name) is None:
+                raise ValueError(f"`{name}` cannot be null")
         return self
 
 
 class StatusEventCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     occurred_on: date = Field(description="When the status took effect.")
-    status: CommitmentStatus
-    note: str | None = Field(default=None, max_length=2000)
+    status: CommitmentStatus = Field(description="The status from that day on.")
+    note: str | None = Field(default=None, max_length=2000, description="What happened.")
     evidence_claim_id: str | None = Field(
         default=None, max_length=SLUG_MAX, pattern=SLUG_PATTERN, description="Supporting claim id."
     )
+
+
+class StatusEventIn(StatusEventCreate):
+    """A status event whose evidence is an existing claim or a claim created with it."""
+
+    new_claim: ClaimCreate | None = Field(
+        default=None,
+        description="A new claim to create and cite as the evidence, instead of "
+        "`evidence_claim_id`. Give it a `commitments` entry to list it in this "
+        "commitment's evidence too.",
+    )
+
+    @model_validator(mode="after")
+    def _one_evidence(self) -> "StatusEventIn":
+        if self.new_claim is not None and self.evidence_claim_id is not None:
+            raise ValueError("give either `evidence_claim_id` or `new_claim`, not both")
+        return self
 
 
 class StatusEventOut(BaseModel):
@@ -139,10 +223,44 @@ class StatusEventOut(BaseModel):
 class LinkCreate(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
-    from_id: str = Field(max_length=SLUG_MAX, pattern=SLUG_PATTERN)
-    to_id: str = Field(max_length=SLUG_MAX, pattern=SLUG_PATTERN)
-    kind: LinkKind
-    note: str | None = Field(default=None, max_length=1000)
+    from_id: str = Field(
+        max_length=SLUG_MAX, pattern=SLUG_PATTERN, description="The commitment the link is from."
+    )
+    to_id: str = Field(
+        max_length=SLUG_MAX, pattern=SLUG_PATTERN, description="The commitment it points to."
+    )
+    kind: LinkKind = Field(
+        description="`from` is reciprocal of / conditional on / supersedes `to`."
+    )
+    note: str | None = Field(default=None, max_length=1000, description="Why the link holds.")
+
+
+class LinkUpdate(BaseModel):
+    """A partial update of a link: its kind and/or note (its ends are fixed)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    kind: LinkKind | None = Field(default=None, description="The new kind.")
+    note: str | None = Field(default=None, max_length=1000, description="`null` clears it.")
+
+    @model_validator(mode="after")
+    def _kind_stays_set(self) -> "LinkUpdate":
+        if "kind" in self.model_fields_set and self.kind is None:
+            raise ValueError("`kind` cannot be null")
+        return self
+
+
+class LinkPublic(BaseModel):
+    """A typed, directed link between two commitments."""
+
+    id: int = Field(description="Numeric id of the link.")
+    from_id: str = Field(description="The commitment the link is from.")
+    to_id: str = Field(description="The commitment it points to.")
+    kind: LinkKind = Field(
+        description="`from` is reciprocal of / conditional on / supersedes `to`."
+    )
+    note: str | None = Field(description="Why the link holds.")
+    version: int = Field(description="Bumped by every change; the ETag carries it.")
 
 
 class LinkOut(BaseModel):

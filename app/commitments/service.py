@@ -1,4 +1,4 @@
-"""Commitment logic: creation with parties and terms, status events, links, detail with evidence."""
+"""Commitment logic: writes (with parties and terms), status events, links, detail with evidence."""
 
 from collections import defaultdict
 from datetime import date
@@ -7,22 +7,29 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
+from app import writes
 from app.actors import service as actor_service
 from app.api.paging import PageResult, paginate, sort_key
 from app.claims import service as claim_service
 from app.commitments.schemas import (
+    DATE_COLUMNS,
     DATE_FIELDS,
     CommitmentCreate,
     CommitmentDetail,
     CommitmentFilters,
     CommitmentPublic,
+    CommitmentUpdate,
     EvidenceClaim,
     EvidenceSource,
     LinkCreate,
     LinkOut,
+    LinkUpdate,
     StatusEventCreate,
+    StatusEventIn,
     StatusEventOut,
+    TermIn,
     TermOut,
+    date_problem,
 )
 from app.errors import ConflictError, NotFoundError, UnprocessableError
 from app.insights import search
@@ -36,7 +43,6 @@ from app.models import (
     Source,
     StatusEvent,
 )
-from app.models.base import utcnow
 from app.vocab import CommitmentStatus, PartyRole, Stance
 
 
@@ -49,7 +55,7 @@ def get(session: Session, commitment_id: str) -> Commitment:
     return commitment
 
 
-def create(session: Session, data: CommitmentCreate) -> Commitment:
+def create(session: Session, data: CommitmentCreate, api_key_id: int | None = None) -> Commitment:
     """A new commitment starts as `proposed` until its first status event."""
     if session.get(Commitment, data.id) is not None:
         raise ConflictError(f"A commitment with the id {data.id!r} already exists.", field="id")
@@ -60,49 +66,159 @@ def create(session: Session, data: CommitmentCreate) -> Commitment:
         update={"status": CommitmentStatus.PROPOSED},
     )
     session.add(commitment)
-    for role, actor_ids in (
-        (PartyRole.OBLIGOR, data.obligors),
-        (PartyRole.COUNTERPARTY, data.counterparties),
-    ):
-        for actor_id in dict.fromkeys(actor_ids):
-            session.add(CommitmentParty(commitment_id=data.id, actor_id=actor_id, role=role))
-    for position, term in enumerate(data.terms):
-        session.add(CommitmentTerm(commitment_id=data.id, position=position, **term.model_dump()))
+    _set_parties(session, data.id, PartyRole.OBLIGOR, data.obligors)
+    _set_parties(session, data.id, PartyRole.COUNTERPARTY, data.counterparties)
+    _set_terms(session, data.id, data.terms)
     session.flush()
+    writes.created(session, "commitment", data.id, api_key_id)
     return commitment
 
 
-def add_status(session: Session, commitment: Commitment, event: StatusEventCreate) -> StatusEvent:
-    """Append a status event; the current status becomes the latest event by date."""
+PARTY_FIELDS = {"obligors": PartyRole.OBLIGOR, "counterparties": PartyRole.COUNTERPARTY}
+
+
+def update(
+    session: Session,
+    commitment_id: str,
+    data: CommitmentUpdate,
+    expected_version: int | None,
+    api_key_id: int | None,
+) -> Commitment:
+    changes = data.model_dump(exclude_unset=True)
+    for field in PARTY_FIELDS.keys() & changes.keys():
+        actor_service.require_existing(session, changes[field], field)
+    _require_dates_in_order(get(session, commitment_id), changes)
+
+    def apply() -> None:
+        commitment = get(session, commitment_id)
+        _require_dates_in_order(commitment, changes)  # again, now that the version is ours
+        for field, value in changes.items():
+            if field not in (*PARTY_FIELDS, "terms"):
+                setattr(commitment, field, value)
+        session.add(commitment)
+        for field, role in PARTY_FIELDS.items():
+            if field in changes:
+                session.execute(
+                    sa.delete(CommitmentParty).where(
+                        col(CommitmentParty.commitment_id) == commitment_id,
+                        col(CommitmentParty.role) == role,
+                    )
+                )
+                _set_parties(session, commitment_id, role, changes[field])
+        if data.terms is not None:
+            session.execute(
+                sa.delete(CommitmentTerm).where(col(CommitmentTerm.commitment_id) == commitment_id)
+            )
+            _set_terms(session, commitment_id, data.terms)
+
+    writes.update(session, "commitment", commitment_id, expected_version, api_key_id, apply)
+    return get(session, commitment_id)
+
+
+def delete(
+    session: Session, commitment_id: str, expected_version: int | None, api_key_id: int | None
+) -> None:
+    """Parties, terms, status events, claim stances and links go with it (the database
+    cascades); the tombstone's snapshot keeps them all."""
+    get(session, commitment_id)
+    writes.delete(session, "commitment", commitment_id, expected_version, api_key_id, lambda: [])
+
+
+def _require_dates_in_order(commitment: Commitment, changes: dict[str, Any]) -> None:
+    merged = {name: getattr(commitment, name) for name in DATE_COLUMNS}
+    merged |= {name: value for name, value in changes.items() if name in DATE_COLUMNS}
+    problem = date_problem(merged)
+    if problem is not None:
+        fields, message = problem
+        sent = [field for field in fields if field in changes]
+        raise UnprocessableError(f"After this change, {message}.", field=(sent or fields)[0])
+
+
+def _set_parties(session: Session, commitment_id: str, role: PartyRole, ids: list[str]) -> None:
+    for actor_id in dict.fromkeys(ids):
+        session.add(CommitmentParty(commitment_id=commitment_id, actor_id=actor_id, role=role))
+
+
+def _set_terms(session: Session, commitment_id: str, terms: list[TermIn]) -> None:
+    for position, term in enumerate(terms):
+        session.add(
+            CommitmentTerm(commitment_id=commitment_id, position=position, **term.model_dump())
+        )
+
+
+def add_status(
+    session: Session,
+    commitment: Commitment,
+    event: StatusEventCreate,
+    api_key_id: int | None = None,
+) -> StatusEvent:
+    """Append a status event; the current status becomes the latest event by (date, id).
+
+    History is never rewritten, so no `If-Match` is needed: the version is bumped whatever it
+    was, and the audit entry (action `status`) keeps the record before and after.
+    """
+    commitment_id = commitment.id
     if event.evidence_claim_id is not None:
         claim_service.get_for_field(session, event.evidence_claim_id, "evidence_claim_id")
-    row = StatusEvent(commitment_id=commitment.id, **event.model_dump())
-    session.add(row)
-    session.flush()
-    latest = session.exec(
-        select(StatusEvent.status)
-        .where(StatusEvent.commitment_id == commitment.id)
-        .order_by(col(StatusEvent.occurred_on).desc(), col(StatusEvent.id).desc())
-        .limit(1)
-    ).one()
-    commitment.status = CommitmentStatus(latest)
-    commitment.updated_at = utcnow()
-    commitment.version += 1
-    session.add(commitment)
-    session.flush()
+    row = StatusEvent(commitment_id=commitment_id, **event.model_dump())
+
+    def apply() -> None:
+        session.add(row)
+        session.flush()
+        latest = session.exec(
+            select(StatusEvent.status)
+            .where(StatusEvent.commitment_id == commitment_id)
+            .order_by(col(StatusEvent.occurred_on).desc(), col(StatusEvent.id).desc())
+            .limit(1)
+        ).one()
+        current = get(session, commitment_id)
+        current.status = CommitmentStatus(latest)
+        session.add(current)
+
+    writes.update(session, "commitment", commitment_id, None, api_key_id, apply, action="status")
     return row
 
 
-def link_exists(session: Session, data: LinkCreate) -> bool:
+def record_status(
+    session: Session, commitment_id: str, data: StatusEventIn, api_key_id: int | None
+) -> Commitment:
+    """A status event, with its evidence claim created first when the request brings one."""
+    commitment = get(session, commitment_id)
+    evidence = data.evidence_claim_id
+    if data.new_claim is not None:
+        evidence = claim_service.create(session, data.new_claim, api_key_id).id
+    event = StatusEventCreate.model_validate(
+        data.model_dump(exclude={"new_claim"}) | {"evidence_claim_id": evidence}
+    )
+    add_status(session, commitment, event, api_key_id)
+    return get(session, commitment_id)
+
+
+def get_link(session: Session, link_id: int) -> CommitmentLink:
+    link = session.get(CommitmentLink, link_id)
+    if link is None:
+        raise NotFoundError(f"No link has the id {link_id}.", resource="link", id=link_id)
+    return link
+
+
+def link_exists(session: Session, data: LinkCreate, other_than: int | None = None) -> bool:
     statement = select(CommitmentLink.id).where(
         CommitmentLink.from_id == data.from_id,
         CommitmentLink.to_id == data.to_id,
         CommitmentLink.kind == data.kind,
     )
+    if other_than is not None:
+        statement = statement.where(col(CommitmentLink.id) != other_than)
     return session.exec(statement).first() is not None
 
 
-def create_link(session: Session, data: LinkCreate) -> CommitmentLink:
+def create_link(
+    session: Session,
+    data: LinkCreate,
+    api_key_id: int | None = None,
+    link_id: int | None = None,
+) -> CommitmentLink:
+    """A new link; `link_id` is for restoring a deleted link under its old id."""
     if data.from_id == data.to_id:
         raise UnprocessableError("A commitment cannot be linked to itself.", field="to_id")
     for field in ("from_id", "to_id"):
@@ -110,10 +226,43 @@ def create_link(session: Session, data: LinkCreate) -> CommitmentLink:
             raise UnprocessableError(f"Unknown commitment id in `{field}`.", field=field)
     if link_exists(session, data):
         raise ConflictError("This link already exists.", field="kind")
-    link = CommitmentLink.model_validate(data.model_dump())
+    link = CommitmentLink.model_validate(data.model_dump(), update={"id": link_id})
     session.add(link)
     session.flush()
+    assert link.id is not None
+    writes.created(session, "link", str(link.id), api_key_id)
     return link
+
+
+def update_link(
+    session: Session,
+    link_id: int,
+    data: LinkUpdate,
+    expected_version: int | None,
+    api_key_id: int | None,
+) -> CommitmentLink:
+    changes = data.model_dump(exclude_unset=True)
+    link = get_link(session, link_id)
+    if data.kind is not None:
+        wanted = LinkCreate(from_id=link.from_id, to_id=link.to_id, kind=data.kind)
+        if link_exists(session, wanted, other_than=link_id):
+            raise ConflictError("A link of that kind between them already exists.", field="kind")
+
+    def apply() -> None:
+        current = get_link(session, link_id)
+        for field, value in changes.items():
+            setattr(current, field, value)
+        session.add(current)
+
+    writes.update(session, "link", str(link_id), expected_version, api_key_id, apply)
+    return get_link(session, link_id)
+
+
+def delete_link(
+    session: Session, link_id: int, expected_version: int | None, api_key_id: int | None
+) -> None:
+    get_link(session, link_id)
+    writes.delete(session, "link", str(link_id), expected_version, api_key_id, lambda: [])
 
 
 SORT_COLUMNS = {
