@@ -12,16 +12,12 @@ from app.api.idempotency import IdempotencyDep
 from app.api.listing import respond_page
 from app.api.paging import Page, PageResult
 from app.api.preconditions import VERSION_HEADER, IfMatchDep
-from app.api.responses import record_response
+from app.api.responses import WRITE_RESPONSES, record_response
 from app.auth import WriterDep
 from app.db import commit
 from app.models import Actor
 
 router = APIRouter(prefix="/v1/actors", tags=["actors"])
-WRITE_RESPONSES: dict[int | str, dict[str, str]] = {
-    401: {"description": "No API key, or an unknown or revoked one."},
-    403: {"description": "The key lacks the `write` scope."},
-}
 
 
 @router.get("", response_model=Page[ActorPublic], summary="List actors")

@@ -91,10 +91,8 @@ def decode_cursor(cursor: str) -> list[Any]:
 def _sort_value_from_cursor(column: Column, raw: Any) -> Any:
     if raw is None:
         return None
-    try:
-        python_type = column.type.python_type
-    except NotImplementedError:
-        return raw
+    column_type = column.type
+    python_type = getattr(getattr(column_type, "impl", column_type), "python_type", object)
     try:
         if python_type in (date, datetime):
             return python_type.fromisoformat(raw)

@@ -16,6 +16,11 @@ from app.errors import ProblemError
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 PROBLEM_TYPE_BASE = "https://busan-commitments.example/problems/"
 
+WRITE_RESPONSES: dict[int | str, dict[str, str]] = {
+    401: {"description": "No API key, or an unknown or revoked one."},
+    403: {"description": "The key lacks the `write` scope."},
+}
+
 
 class ORJSONResponse(Response):
     media_type = "application/json"

@@ -10,7 +10,7 @@ from app.api.idempotency import IdempotencyDep
 from app.api.listing import respond_page
 from app.api.paging import Page, PageResult
 from app.api.preconditions import VERSION_HEADER, IfMatchDep
-from app.api.responses import record_response
+from app.api.responses import WRITE_RESPONSES, record_response
 from app.auth import WriterDep
 from app.claims import service as claim_service
 from app.claims.schemas import ClaimCreate, ClaimFilters, ClaimPublic, ClaimUpdate
@@ -18,10 +18,6 @@ from app.db import commit
 from app.models import Claim
 
 router = APIRouter(prefix="/v1/claims", tags=["claims"])
-WRITE_RESPONSES: dict[int | str, dict[str, str]] = {
-    401: {"description": "No API key, or an unknown or revoked one."},
-    403: {"description": "The key lacks the `write` scope."},
-}
 
 
 @router.get("", response_model=Page[ClaimPublic], summary="List claims")

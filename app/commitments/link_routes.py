@@ -5,10 +5,9 @@ from fastapi import APIRouter, Response
 from app.api.deps import SessionDep, WriteSessionDep
 from app.api.idempotency import IdempotencyDep
 from app.api.preconditions import VERSION_HEADER, IfMatchDep
-from app.api.responses import record_response
+from app.api.responses import WRITE_RESPONSES, record_response
 from app.auth import WriterDep
-from app.commitments import service as commitment_service
-from app.commitments.routes import WRITE_RESPONSES
+from app.commitments import links as link_service
 from app.commitments.schemas import LinkCreate, LinkPublic, LinkUpdate
 from app.db import commit
 
@@ -20,7 +19,7 @@ def get_link(link_id: int, session: SessionDep, response: Response) -> LinkPubli
     """One typed, directed link between two commitments: `from_id` is reciprocal of,
     conditional on, or supersedes `to_id`. Both commitments list it under `links`. The ETag
     carries the link's version, for `If-Match` on writes."""
-    link = commitment_service.get_link(session, link_id)
+    link = link_service.get_link(session, link_id)
     response.headers[VERSION_HEADER] = str(link.version)
     return LinkPublic.model_validate(link, from_attributes=True)
 
@@ -40,7 +39,7 @@ def create_link(
     Needs a key with the `write` scope; send an `Idempotency-Key` to make retries safe."""
     if (replayed := idempotency.replay(session)) is not None:
         return replayed
-    link = commitment_service.create_link(session, data, key.id)
+    link = link_service.create_link(session, data, key.id)
     body = LinkPublic.model_validate(link, from_attributes=True)
     response = record_response(body, link.version, 201, f"/v1/links/{link.id}")
     return idempotency.finish(session, response)
@@ -59,7 +58,7 @@ def update_link(
     """Change a link's kind and/or note; its two ends are fixed (delete it and create another
     to move it). Needs `If-Match` with the ETag of your last GET: 412 if the link changed
     since."""
-    link = commitment_service.update_link(session, link_id, data, expected_version, key.id)
+    link = link_service.update_link(session, link_id, data, expected_version, key.id)
     body = LinkPublic.model_validate(link, from_attributes=True)
     commit(session)
     return record_response(body, link.version)
@@ -71,6 +70,6 @@ def delete_link(
 ) -> Response:
     """Delete a link (the commitments stay). It is kept as a tombstone that an admin can
     restore under the same id; the audit log keeps its last state. Needs `If-Match`."""
-    commitment_service.delete_link(session, link_id, expected_version, key.id)
+    link_service.delete_link(session, link_id, expected_version, key.id)
     commit(session)
     return Response(status_code=204)

@@ -11,7 +11,7 @@ from app.api.idempotency import IdempotencyDep
 from app.api.listing import respond_page
 from app.api.paging import Page, PageResult
 from app.api.preconditions import VERSION_HEADER, IfMatchDep
-from app.api.responses import record_response
+from app.api.responses import WRITE_RESPONSES, record_response
 from app.auth import WriterDep
 from app.commitments import service as commitment_service
 from app.commitments.schemas import (
@@ -26,10 +26,6 @@ from app.db import commit
 from app.models import Commitment
 
 router = APIRouter(prefix="/v1/commitments", tags=["commitments"])
-WRITE_RESPONSES: dict[int | str, dict[str, str]] = {
-    401: {"description": "No API key, or an unknown or revoked one."},
-    403: {"description": "The key lacks the `write` scope."},
-}
 
 
 @router.get("", response_model=Page[CommitmentPublic], summary="List commitments")

@@ -14,6 +14,7 @@ from sqlmodel import Session
 
 from app.actors import service as actor_service
 from app.claims import service as claim_service
+from app.commitments import links as link_service
 from app.commitments import service as commitment_service
 from app.errors import ProblemError, SeedError
 from app.ingest import seedfile
@@ -108,10 +109,10 @@ def _load(
 
     for link in seed.links:
         link_request = seedfile.link_request(link)
-        if commitment_service.link_exists(session, link_request):
+        if link_service.link_exists(session, link_request):
             counts["links.kept"] += 1
         else:
-            commitment_service.create_link(session, link_request)
+            link_service.create_link(session, link_request)
             counts["links.created"] += 1
         progress("links", 1)
 

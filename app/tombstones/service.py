@@ -18,6 +18,7 @@ from app.api.paging import PageResult, paginate, sort_key
 from app.audit import service as audit_service
 from app.audit.schemas import EntityType
 from app.claims import service as claim_service
+from app.commitments import links as link_service
 from app.commitments import service as commitment_service
 from app.errors import ConflictError, NotFoundError, SeedError, UnprocessableError
 from app.export import snapshot
@@ -162,7 +163,7 @@ def _commitment(
         if session.get(Commitment, other) is None:
             left_out.append(f"{link.kind} link with deleted commitment {other!r}")
         else:
-            commitment_service.create_link(session, seedfile.link_request(link), key)
+            link_service.create_link(session, seedfile.link_request(link), key)
     for stance in stances:
         if session.get(Claim, stance["claim"]) is None:
             left_out.append(f"stance of deleted claim {stance['claim']!r}")
@@ -185,7 +186,7 @@ def _add_stance(
 
 def _link(session: Session, link_id: str, record: dict[str, Any], key: int | None) -> list[str]:
     request = seedfile.link_request(seedfile.SeedLink.model_validate(record))
-    commitment_service.create_link(session, request, key, link_id=int(link_id))
+    link_service.create_link(session, request, key, link_id=int(link_id))
     return []
 
 

@@ -42,6 +42,8 @@ async def ids(client: httpx.AsyncClient, url: str) -> list[str]:
         ("claims", "-start_offset", "start_offset"),
         ("actors", "name", "name"),
         ("actors", "-name", "name"),
+        ("actors", "updated_at", "updated_at"),
+        ("claims", "-updated_at", "updated_at"),
         ("sources", "-published_on", "published_on"),
     ],
 )
