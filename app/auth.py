@@ -14,7 +14,7 @@ from fastapi import Depends
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlmodel import Session, col, select
 
-from app.api.deps import SessionDep
+from app.api.deps import WriteSessionDep
 from app.errors import ForbiddenError, NotFoundError, UnauthorizedError
 from app.models import ApiKey
 from app.models.base import utcnow
@@ -70,7 +70,7 @@ def require_scope(scope: str) -> Callable[..., ApiKey]:
     """A dependency: the request's key, which must be valid, unrevoked and hold `scope`."""
 
     def dependency(
-        session: SessionDep,
+        session: WriteSessionDep,  # the request's own connection: one per write request
         credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
     ) -> ApiKey:
         if credentials is None or credentials.scheme.lower() != "bearer":

@@ -13,7 +13,10 @@ AuditAction: TypeAlias = Literal["create", "update", "delete", "restore", "statu
 
 class AuditEntryPublic(BaseModel):
     id: int
-    occurred_at: datetime = Field(description="When the write was committed (UTC).")
+    occurred_at: datetime = Field(
+        description="When the write was made (UTC), inside its transaction; entries of writes "
+        "that ran at the same time may commit in a different order than their ids."
+    )
     api_key_id: int | None = Field(
         description="Id of the API key that made it; null for the seed loader and the CLI."
     )
