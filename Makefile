@@ -4,8 +4,10 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 RUNTIME_STAMP := $(VENV)/.runtime-installed
 DEV_STAMP     := $(VENV)/.dev-installed
+BENCH_STAMP   := $(VENV)/.bench-installed
+BENCH_ARGS    ?= --engine sqlite --scales 10k,100k,1m --soak 300
 
-.PHONY: run serve migrate seed export test lint typecheck pytest fmt clean
+.PHONY: run serve migrate seed export test lint typecheck pytest fmt clean bench
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is required"'
@@ -43,14 +45,23 @@ lint: $(DEV_STAMP)
 	$(BIN)/ruff format --check .
 
 typecheck: $(DEV_STAMP)
-	$(BIN)/mypy app tests
+	$(BIN)/mypy app tests bench
 
 pytest: $(DEV_STAMP)
 	$(BIN)/pytest
+
+$(BENCH_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --editable '.[dev,bench]'
+	touch $@ $(DEV_STAMP) $(RUNTIME_STAMP)
+
+## bench: benchmarks, never part of `make test` (needs wrk: apt-get install -y wrk)
+bench: $(BENCH_STAMP)
+	@command -v wrk >/dev/null || { echo "bench needs wrk: apt-get install -y wrk"; exit 1; }
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
 fmt: $(DEV_STAMP)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
 clean:
-	rm -rf $(VENV) busan.db busan.db-wal busan.db-shm .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) bench/data busan.db busan.db-wal busan.db-shm .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,205 @@
+"""Bulk loading: large batches of ready-made rows into an empty database, fast.
+
+This is the path for benchmark data (`bench/`) and for large imports, not for editing the
+knowledge base. It deliberately bypasses the API's write path: no SQLModel object is built per
+record, the services' existence checks are left to the database's foreign keys, and no audit
+entry (`app.writes`) is recorded for the rows it writes. That is why it refuses a database that
+already holds actors, sources, commitments or claims (pass `require_empty=False` to override):
+loaded data starts the audit log's history, it never changes records someone may have edited.
+
+What it keeps:
+
+* every claim's `quote` is `text[start_offset:end_offset]` of its source, checked with
+  `app.ingest.quotes.check_span` before the claim's batch is written;
+* every constraint of the schema (foreign keys, CHECKs, vocabularies) is enforced by the
+  database as usual, and each batch is one transaction: a failure leaves no part of that batch;
+* the search index: its triggers fire for every row, and their cost is in the measured time.
+
+Rows go in with SQLAlchemy Core `insert()` executemany, or on PostgreSQL with `COPY … FROM
+STDIN` through the driver connection (method `auto` picks COPY there: it is the faster of the
+two on PostgreSQL; executemany on SQLite, which has no COPY).
+"""
+
+import time
+from collections import Counter, OrderedDict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import Enum
+from hashlib import sha256
+from typing import Any, Literal
+
+import sqlalchemy as sa
+from sqlalchemy import Connection, Engine
+from sqlmodel import SQLModel
+
+import app.models  # noqa: F401  (registers every table on SQLModel.metadata)
+from app.db import writer
+from app.ingest.quotes import QuoteError, check_span
+from app.models.base import utcnow
+
+Row = Mapping[str, Any]
+# One transaction's worth of rows: table name → rows (all rows of a table with the same keys).
+Batch = Mapping[str, Sequence[Row]]
+Method = Literal["auto", "executemany", "copy"]
+
+# Foreign keys point only backwards in this order. Within a table, rows go in the order given:
+# an actor's affiliation must come before the actor.
+TABLE_ORDER = (
+    "actor",
+    "actor_alias",
+    "source",
+    "source_contributor",
+    "commitment",
+    "commitment_party",
+    "commitment_term",
+    "claim",
+    "claim_speaker",
+    "claim_commitment",
+    "status_event",
+    "commitment_link",
+)
+VERSIONED = frozenset({"actor", "source", "commitment", "claim", "commitment_link"})
+CHECKED_EMPTY = ("actor", "source", "commitment", "claim")
+TEXT_CACHE_SIZE = 2_000  # source texts kept for checking the claims of later batches
+
+
+class BulkLoadError(ValueError):
+    """The data cannot be bulk-loaded: a non-empty database, an unknown table, a bad quote."""
+
+
+@dataclass
+class LoadReport:
+    """What a load wrote and how long it took."""
+
+    method: str
+    rows: Counter[str] = field(default_factory=Counter)
+    batches: int = 0
+    seconds: float = 0.0  # wall time, including the time the caller took to produce batches
+    write_seconds: float = 0.0  # checking and writing only (one transaction per batch)
+
+    def rate(self, table: str = "claim") -> float:
+        """Rows of `table` written per second of checking and writing."""
+        return self.rows[table] / self.write_seconds if self.write_seconds else 0.0
+
+
+def load(
+    engine: Engine,
+    batches: Iterable[Batch],
+    *,
+    method: Method = "auto",
+    require_empty: bool = True,
+) -> LoadReport:
+    """Write each batch in one transaction, tables in `TABLE_ORDER`; return counts and times.
+
+    Bookkeeping columns the rows leave out are filled in: `created_at`, `updated_at` (now) and
+    `version` (1) of top-level records, a source's `text_sha256`, a status event's
+    `recorded_at`. A claim whose quote is not its source's text at its offsets raises
+    `BulkLoadError` naming it; its batch is checked before any of it is written, and earlier
+    batches stay committed.
+    """
+    dialect = engine.dialect.name
+    chosen = ("copy" if dialect == "postgresql" else "executemany") if method == "auto" else method
+    if chosen == "copy" and dialect != "postgresql":
+        raise BulkLoadError("COPY is only available on PostgreSQL")
+    if require_empty:
+        _require_empty(engine)
+    report = LoadReport(method=chosen)
+    texts: OrderedDict[str, str] = OrderedDict()
+    now = utcnow()
+    started = time.perf_counter()
+    for batch in batches:
+        unknown = batch.keys() - set(TABLE_ORDER)
+        if unknown:
+            raise BulkLoadError(f"no bulk path for tables {sorted(unknown)}")
+        batch_started = time.perf_counter()
+        with writer(engine).begin() as connection:
+            prepared = {
+                table: _with_defaults(table, batch[table], now)
+                for table in TABLE_ORDER
+                if batch.get(table)
+            }
+            for row in prepared.get("source", []):
+                _remember(texts, row["id"], row["text"])
+            _check_quotes(connection, prepared.get("claim", []), texts)
+            for table, rows in prepared.items():
+                _insert(connection, table, rows, chosen)
+                report.rows[table] += len(rows)
+        report.batches += 1
+        report.write_seconds += time.perf_counter() - batch_started
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _require_empty(engine: Engine) -> None:
+    with engine.connect() as connection:
+        for table in CHECKED_EMPTY:
+            if connection.execute(sa.text(f"SELECT 1 FROM {table} LIMIT 1")).first():
+                raise BulkLoadError(
+                    f"table {table!r} is not empty: bulk loads bypass the audit log and are "
+                    "only for filling an empty database"
+                )
+
+
+def _with_defaults(table: str, rows: Sequence[Row], now: Any) -> list[dict[str, Any]]:
+    defaults: dict[str, Any] = {}
+    if table in VERSIONED:
+        defaults = {"created_at": now, "updated_at": now, "version": 1}
+    elif table == "status_event":
+        defaults = {"recorded_at": now}
+    complete = [{**defaults, **row} for row in rows]
+    if table == "source":
+        for row in complete:
+            row.setdefault("text_sha256", sha256(row["text"].encode("utf-8")).hexdigest())
+    return complete
+
+
+def _remember(texts: OrderedDict[str, str], source_id: str, text: str) -> None:
+    texts[source_id] = text
+    texts.move_to_end(source_id)
+    while len(texts) > TEXT_CACHE_SIZE:
+        texts.popitem(last=False)
+
+
+def _check_quotes(
+    connection: Connection, claims: Sequence[Row], texts: OrderedDict[str, str]
+) -> None:
+    missing = {row["source_id"] for row in claims} - texts.keys()
+    if missing:  # sources loaded by an earlier batch (or an earlier load)
+        found = connection.execute(
+            sa.text("SELECT id, text FROM source WHERE id IN :ids").bindparams(
+                sa.bindparam("ids", expanding=True)
+            ),
+            {"ids": sorted(missing)},
+        )
+        for source_id, text in found:
+            _remember(texts, source_id, text)
+    for row in claims:
+        text = texts.get(row["source_id"])
+        if text is None:
+            raise BulkLoadError(f"claim {row['id']!r}: unknown source {row['source_id']!r}")
+        try:
+            check_span(text, row["quote"], row["start_offset"], row["end_offset"])
+        except QuoteError as error:
+            raise BulkLoadError(f"claim {row['id']!r}: {error}") from error
+
+
+def _insert(connection: Connection, table: str, rows: list[dict[str, Any]], method: str) -> None:
+    target = SQLModel.metadata.tables[table]
+    if method == "executemany":
+        connection.execute(sa.insert(target), rows)
+        return
+    columns = list(rows[0])
+    unknown = set(columns) - set(target.columns.keys())
+    if unknown:
+        raise BulkLoadError(f"table {table!r} has no columns {sorted(unknown)}")
+    names = ", ".join(f'"{name}"' for name in columns)
+    driver: Any = connection.connection.driver_connection
+    statement = f"COPY {table} ({names}) FROM STDIN"
+    with driver.cursor() as cursor, cursor.copy(statement) as copy:
+        for row in rows:
+            copy.write_row([_plain(row[name]) for name in columns])
+
+
+def _plain(value: Any) -> Any:
+    """COPY sends values as the driver adapts them; a vocabulary member goes as its value."""
+    return value.value if isinstance(value, Enum) else value
