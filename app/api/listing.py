@@ -37,16 +37,26 @@ def respond_page(
     item_type: type[ItemT],
 ) -> Page[ItemT] | StreamingResponse:
     """Answer one page as JSON, or (for CSV) every matching row from `params.cursor` on."""
-    if _wants_csv(request, params.format):
-        filename = request.url.path.rstrip("/").rsplit("/", 1)[-1]
-        return StreamingResponse(
-            _csv_lines(fetch, params.cursor, csv_columns(item_type)),
-            media_type=CSV_MEDIA_TYPE,
-            headers={"Content-Disposition": f'attachment; filename="{filename}.csv"'},
-        )
+    streamed = csv_response(request, params, fetch, item_type)
+    if streamed is not None:
+        return streamed
     items, result = fetch(params.limit, params.cursor)
     set_next_link(request, response, result.next_cursor)
     return Page(items=items, next_cursor=result.next_cursor, total=result.total)
+
+
+def csv_response(
+    request: Request, params: ListParams, fetch: "FetchPage[ItemT]", item_type: type[ItemT]
+) -> StreamingResponse | None:
+    """The whole list as streamed CSV when the client asked for CSV, else None."""
+    if not _wants_csv(request, params.format):
+        return None
+    filename = request.url.path.rstrip("/").rsplit("/", 1)[-1]
+    return StreamingResponse(
+        _csv_lines(fetch, params.cursor, csv_columns(item_type)),
+        media_type=CSV_MEDIA_TYPE,
+        headers={"Content-Disposition": f'attachment; filename="{filename}.csv"'},
+    )
 
 
 def _wants_csv(request: Request, format_: ListFormat | None) -> bool:

@@ -1,12 +1,14 @@
 """HTTP routes for conflicts, timeline and stats."""
 
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
+from fastapi.responses import StreamingResponse
 
-from app.api.deps import SessionDep, TodayDep
-from app.api.paging import DEFAULT_LIMIT, MAX_LIMIT
+from app.api.deps import ListParamsDep, SessionDep, TodayDep
+from app.api.listing import csv_response
+from app.api.paging import PageResult
 from app.api.responses import set_next_link
 from app.insights import conflicts, stats, timeline
 from app.insights.schemas import (
@@ -14,6 +16,7 @@ from app.insights.schemas import (
     ConflictList,
     Stats,
     TimelineFilters,
+    TimelineItem,
     TimelineKind,
     TimelinePage,
 )
@@ -64,13 +67,7 @@ def list_timeline(
     response: Response,
     session: SessionDep,
     today: TodayDep,
-    limit: Annotated[
-        int, Query(ge=1, le=MAX_LIMIT, description=f"Items per page (1–{MAX_LIMIT}).")
-    ] = DEFAULT_LIMIT,
-    cursor: Annotated[
-        str | None,
-        Query(max_length=500, description="Opaque cursor from a previous page's `next_cursor`."),
-    ] = None,
+    page: ListParamsDep,
     from_on: Annotated[
         date | None,
         Query(alias="from", description="Only items on or after this date (YYYY-MM-DD)."),
@@ -96,7 +93,7 @@ def list_timeline(
         bool | None,
         Query(description="`true`: only items due for review; `false`: only the others."),
     ] = None,
-) -> TimelinePage:
+) -> TimelinePage | StreamingResponse:
     """Every dated moment of every commitment, earliest first.
 
     Each commitment contributes up to four items: when it was `announced`, when it took or takes
@@ -110,7 +107,7 @@ def list_timeline(
     passed and nothing has been recorded about what happened. Adding a status event clears it.
 
     Paginated like every list: follow `next_cursor` or the `Link: rel="next"` header; `total` is
-    counted on the first page only.
+    counted on the first page only. `format=csv` (or `Accept: text/csv`) streams every item.
     """
     filters = TimelineFilters(
         from_on=from_on,
@@ -120,7 +117,15 @@ def list_timeline(
         kind=kind,
         due_for_review=due_for_review,
     )
-    result = timeline.items(session, filters, today=today, limit=limit, cursor=cursor)
+
+    def fetch(limit: int, cursor: str | None) -> tuple[list[TimelineItem], PageResult[Any]]:
+        found = timeline.items(session, filters, today=today, limit=limit, cursor=cursor)
+        return found.items, PageResult(rows=[], next_cursor=found.next_cursor, total=found.total)
+
+    streamed = csv_response(request, page, fetch, TimelineItem)
+    if streamed is not None:
+        return streamed
+    result = timeline.items(session, filters, today=today, limit=page.limit, cursor=page.cursor)
     set_next_link(request, response, result.next_cursor)
     return result
 

@@ -1,5 +1,7 @@
 """GET /v1/timeline: dated items in order, filters, keyset pages and review flags."""
 
+import csv
+import io
 from collections.abc import Iterator
 from datetime import date
 from typing import Any
@@ -282,3 +284,15 @@ async def test_forged_cursor_is_a_400(client: httpx.AsyncClient, cursor: str) ->
     response = await client.get(f"/v1/timeline?cursor={cursor}")
     assert response.status_code == 400
     assert response.json()["parameter"] == "cursor"
+
+
+async def test_csv_streams_every_timeline_item(client: httpx.AsyncClient, app: FastAPI) -> None:
+    app.dependency_overrides[deps.today] = lambda: TODAY
+    everything = await _walk(client, "/v1/timeline?limit=7")
+    response = await client.get("/v1/timeline?format=csv&limit=3")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(response.text)))
+    assert [(row["date"], row["kind"]) for row in rows] == [
+        (item["date"], item["kind"]) for item in everything
+    ]
