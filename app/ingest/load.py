@@ -20,7 +20,6 @@ from app.errors import ProblemError, SeedError
 from app.ingest import seedfile
 from app.models import Actor, Claim, Commitment, Source
 from app.sources import service as source_service
-from app.sources.schemas import SourceCreate
 
 Progress = Callable[[str, int], None]
 
@@ -60,21 +59,8 @@ def _load(
 
     for source in seed.sources:
         if session.get(Source, source.id) is None:
-            request = SourceCreate(
-                id=source.id,
-                title=source.title,
-                kind=source.kind,
-                publisher_id=source.publisher,
-                published_on=source.published_on,
-                language=source.language,
-                original_language=source.original_language,
-                file_name=source.file,
-                notes=source.notes,
-                text=seedfile.source_text(seed_dir, source),
-                authors=source.authors,
-                translators=source.translators,
-            )
-            source_service.create(session, request)
+            text = seedfile.source_text(seed_dir, source)
+            source_service.create(session, seedfile.source_request(source, text))
             counts["sources.created"] += 1
         else:
             counts["sources.kept"] += 1

@@ -12,6 +12,7 @@ from app.actors.schemas import ActorCreate
 from app.claims.schemas import ClaimCreate, ClaimLinkIn
 from app.commitments.schemas import CommitmentCreate, LinkCreate, StatusEventCreate, TermIn
 from app.errors import SeedError
+from app.sources.schemas import SourceCreate
 from app.vocab import ClaimKind, CommitmentStatus, DatePrecision, LinkKind, SourceKind, Stance
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
@@ -152,6 +153,24 @@ def source_text(seed_dir: Path, source: SeedSource) -> str:
 def actor_request(item: SeedActor) -> ActorCreate:
     data = item.model_dump(exclude={"affiliation"}) | {"affiliation_id": item.affiliation}
     return _validated(ActorCreate, item.id, data)
+
+
+def source_request(item: SeedSource, text: str) -> SourceCreate:
+    data = {
+        "id": item.id,
+        "title": item.title,
+        "kind": item.kind,
+        "publisher_id": item.publisher,
+        "published_on": item.published_on,
+        "language": item.language,
+        "original_language": item.original_language,
+        "file_name": item.file,
+        "notes": item.notes,
+        "text": text,
+        "authors": item.authors,
+        "translators": item.translators,
+    }
+    return _validated(SourceCreate, item.id, data)
 
 
 def commitment_request(item: SeedCommitment) -> CommitmentCreate:

@@ -25,7 +25,6 @@ from app.export import snapshot
 from app.ingest import seedfile
 from app.models import Claim, ClaimCommitment, Commitment, Tombstone
 from app.sources import service as source_service
-from app.sources.schemas import SourceCreate
 from app.tombstones.schemas import RestoredPublic, TombstoneFilters
 from app.vocab import Stance
 
@@ -114,20 +113,7 @@ def _actor(session: Session, _id: str, record: dict[str, Any], key: int | None) 
 
 def _source(session: Session, _id: str, record: dict[str, Any], key: int | None) -> list[str]:
     item = seedfile.SeedSource.model_validate(record)
-    request = SourceCreate(
-        id=item.id,
-        title=item.title,
-        kind=item.kind,
-        publisher_id=item.publisher,
-        published_on=item.published_on,
-        language=item.language,
-        original_language=item.original_language,
-        file_name=item.file,
-        notes=item.notes,
-        text=item.text or "",
-        authors=item.authors,
-        translators=item.translators,
-    )
+    request = seedfile.source_request(item, item.text or "")
     source_service.create(session, request, key)
     return []
 
