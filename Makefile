@@ -7,7 +7,7 @@ DEV_STAMP     := $(VENV)/.dev-installed
 BENCH_STAMP   := $(VENV)/.bench-installed
 BENCH_ARGS    ?= --engine sqlite --scales 10k,100k,1m --soak 300
 
-.PHONY: run serve migrate seed export test lint typecheck pytest fmt clean bench
+.PHONY: run serve migrate seed export test lint typecheck pytest fmt clean bench load
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is required"'
@@ -59,9 +59,20 @@ bench: $(BENCH_STAMP)
 	@command -v wrk >/dev/null || { echo "bench needs wrk: apt-get install -y wrk"; exit 1; }
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
+## load: the mixed-load and crash tests run longer, never part of `make test`
+load: $(DEV_STAMP)
+	MIXED_LOAD_SECONDS=$${MIXED_LOAD_SECONDS:-60} CRASH_TRIALS=$${CRASH_TRIALS:-5} \
+		$(BIN)/pytest -n 0 -s tests/test_mixed_load.py tests/test_crash.py
+
+.PHONY: fuzz
+## fuzz: the long schemathesis run for releases (coverage phase too), on SQLite and PostgreSQL
+fuzz: $(DEV_STAMP)
+	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-200} FUZZ_SCENARIOS=$${FUZZ_SCENARIOS:-60} \
+		FUZZ_PHASES=$${FUZZ_PHASES:-examples,coverage,fuzzing} $(BIN)/pytest -n 0 -s tests/test_fuzz.py
+
 fmt: $(DEV_STAMP)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
 clean:
-	rm -rf $(VENV) bench/data busan.db busan.db-wal busan.db-shm .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) bench/data busan.db busan.db-wal busan.db-shm busan.db-writers .pytest_cache .mypy_cache .ruff_cache

@@ -6,9 +6,9 @@
 
 A SQLite file is always replaced. A PostgreSQL database is dropped and created again only with
 `--recreate` (it connects to the server's `postgres` database to do so); without it, it must
-exist and be empty. The load goes through `app.ingest.bulk` with the search-index triggers in
-place; the report (also written as JSON beside the data, for `bench.run`) gives the claims per
-second of the loader itself and the wall time including generation.
+exist and be empty. The load goes through `app.ingest.bulk`, which writes the search index in
+each batch's transaction; the report (also written as JSON beside the data, for `bench.run`)
+gives the claims per second of the loader itself and the wall time including generation.
 """
 
 import argparse
@@ -133,7 +133,9 @@ def main() -> None:
     parser.add_argument("--scale", default="10k", help="10k, 100k, 1m or a number of claims")
     parser.add_argument("--database", help="SQLAlchemy URL (default: bench/data/bench-SCALE.db)")
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
-    parser.add_argument("--method", choices=["auto", "executemany", "copy"], default="auto")
+    parser.add_argument(
+        "--method", choices=["auto", "executemany", "driver", "copy"], default="auto"
+    )
     parser.add_argument("--batch-claims", type=int, default=10_000)
     parser.add_argument(
         "--recreate", action="store_true", help="drop and create the PostgreSQL database first"

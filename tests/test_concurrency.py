@@ -1,14 +1,13 @@
 """Concurrent writers against a live uvicorn with two worker processes, on each engine.
 
 One server per engine serves the three tests in order; the burst comes last because a server
-that cannot keep up with it stays busy for a while. Run with `pytest -s` to see the figures.
+that cannot keep up with it stays busy for a while. Run with `pytest -n 0 -s` to see the figures.
 """
 
 import asyncio
 import time
 from collections import Counter, defaultdict
 from collections.abc import Awaitable, Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import httpx
@@ -16,11 +15,10 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session, col, func, select
 
-from app.db import create_db_engine, writer
+from app.db import writer
 from app.models import Actor, AuditEntry, IdempotencyRecord
 from tests.conftest import ENGINES, DatabaseFactory
-from tests.support.databases import load_seed, migrate, new_key
-from tests.support.live import live_server
+from tests.support.live import seeded_server
 
 pytestmark = pytest.mark.anyio
 
@@ -55,18 +53,8 @@ class Live:
 def live(request: pytest.FixtureRequest, empty_database_url: DatabaseFactory) -> Iterator[Live]:
     """A fresh migrated and seeded database, a write key in it, and two workers serving it."""
     url = empty_database_url(request.param, "concurrency")
-    migrate(url, seed=False)
-    key_id, secret = new_key(url)
-    engine = create_db_engine(url)
-    try:
-        with ThreadPoolExecutor(1) as background:
-            seeding = background.submit(load_seed, url)  # while the workers start
-            with live_server(url, workers=2) as base_url:
-                seeding.result()
-                headers = {"Authorization": f"Bearer {secret}"}
-                yield Live(request.param, base_url, engine, key_id, headers)
-    finally:
-        engine.dispose()
+    with seeded_server(url, workers=2) as server:
+        yield Live(request.param, server.base_url, server.engine, server.key_id, server.headers)
 
 
 @dataclass

@@ -3,7 +3,6 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
-from fastapi.responses import StreamingResponse
 
 from app.actors import service as actor_service
 from app.actors.schemas import ActorCreate, ActorDetail, ActorFilters, ActorPublic, ActorUpdate
@@ -12,7 +11,7 @@ from app.api.idempotency import IdempotencyDep
 from app.api.listing import respond_page
 from app.api.paging import Page, PageResult
 from app.api.preconditions import VERSION_HEADER, IfMatchDep
-from app.api.responses import WRITE_RESPONSES, record_response
+from app.api.responses import WRITE_RESPONSES, ORJSONResponse, record_response
 from app.auth import WriterDep
 from app.db import commit
 from app.models import Actor
@@ -23,11 +22,10 @@ router = APIRouter(prefix="/v1/actors", tags=["actors"])
 @router.get("", response_model=Page[ActorPublic], summary="List actors")
 def list_actors(
     request: Request,
-    response: Response,
     session: SessionDep,
     page: ListParamsDep,
     filters: Annotated[ActorFilters, Query()],
-) -> Page[ActorPublic] | StreamingResponse:
+) -> Response:
     """States, government bodies, people, organisations, companies, media and forums named in
     the sources, each with the other names the texts use for it (`aliases`)."""
 
@@ -36,16 +34,15 @@ def list_actors(
         aliases = actor_service.aliases_by_actor(session, (a.id for a in result.rows))
         return actor_service.to_public(result.rows, aliases), result
 
-    return respond_page(request, response, page, fetch, ActorPublic)
+    return respond_page(request, page, fetch, ActorPublic)
 
 
 @router.get("/{actor_id}", response_model=ActorDetail, summary="Get one actor")
-def get_actor(actor_id: str, session: SessionDep, response: Response) -> ActorDetail:
+async def get_actor(actor_id: str, session: SessionDep) -> Response:
     """One actor with its affiliation and members, the commitments it owes and is owed, and
     the claims it asserts. The ETag carries the actor's version, for `If-Match` on writes."""
-    actor = actor_service.get(session, actor_id)
-    response.headers[VERSION_HEADER] = str(actor.version)
-    return actor_service.detail(session, actor)
+    record = actor_service.detail(session, actor_id)
+    return ORJSONResponse(record, headers={VERSION_HEADER: str(record["version"])})
 
 
 @router.post(
@@ -64,7 +61,7 @@ def create_actor(
     if (replayed := idempotency.replay(session)) is not None:
         return replayed
     actor = actor_service.create(session, data, key.id)
-    body = actor_service.detail(session, actor)
+    body = actor_service.detail(session, actor.id)
     response = record_response(body, actor.version, 201, f"/v1/actors/{actor.id}")
     return idempotency.finish(session, response)
 
@@ -86,7 +83,7 @@ def update_actor(
     `aliases` replaces the list). Needs `If-Match` with the ETag of your last GET: 412 if the
     actor changed since."""
     actor = actor_service.update(session, actor_id, data, expected_version, key.id)
-    body = actor_service.detail(session, actor)
+    body = actor_service.detail(session, actor.id)
     commit(session)
     return record_response(body, actor.version)
 

@@ -1,22 +1,25 @@
 """Request and response shapes for actors."""
 
 from datetime import datetime
-from typing import Literal, TypeAlias
+from typing import Annotated, Literal, TypeAlias
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from app.api.filters import not_null
 from app.models.actor import ActorBase
 from app.models.base import FORBID_EXTRA, SLUG_MAX, SLUG_PATTERN
 from app.vocab import ActorKind
 
 CLAIMS_IN_DETAIL = 50
+Alias = Annotated[str, Field(min_length=1, max_length=200)]  # as `actor_alias.alias`
+COMMITMENTS_IN_DETAIL = 50
 
 
 class ActorCreate(ActorBase):
     model_config = FORBID_EXTRA
 
     id: str = Field(max_length=SLUG_MAX, pattern=SLUG_PATTERN, description="Stable slug.")
-    aliases: list[str] = Field(default_factory=list, description="Other names the texts use.")
+    aliases: list[Alias] = Field(default_factory=list, description="Other names the texts use.")
 
 
 class ActorRef(BaseModel):
@@ -80,8 +83,16 @@ class ClaimRef(BaseModel):
 class ActorDetail(ActorPublic):
     affiliation: ActorRef | None = Field(description="The parent actor, if any.")
     members: list[ActorRef] = Field(description="Actors whose affiliation is this actor.")
-    commitments_owed: list[CommitmentRef] = Field(description="Commitments it is bound by.")
-    commitments_owed_to: list[CommitmentRef] = Field(description="Commitments owed to it.")
+    commitments_owed: list[CommitmentRef] = Field(
+        description=f"Commitments it is bound by (the first {COMMITMENTS_IN_DETAIL} by id; "
+        "`/v1/commitments?obligor=<id>` lists them all)."
+    )
+    commitments_owed_total: int = Field(description="How many commitments it is bound by.")
+    commitments_owed_to: list[CommitmentRef] = Field(
+        description=f"Commitments owed to it (the first {COMMITMENTS_IN_DETAIL} by id; "
+        "`/v1/commitments?counterparty=<id>` lists them all)."
+    )
+    commitments_owed_to_total: int = Field(description="How many commitments are owed to it.")
     claims_asserted: list[ClaimRef] = Field(
         description=f"Claims it asserts (the first {CLAIMS_IN_DETAIL}; "
         "`/v1/claims?speaker=<id>` lists them all)."
@@ -92,7 +103,7 @@ class ActorDetail(ActorPublic):
 class ActorUpdate(BaseModel):
     """A partial update: only the fields sent change; `null` clears an optional field."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra=not_null("name", "kind", "aliases"))
 
     name: str | None = Field(default=None, min_length=1, max_length=200)
     kind: ActorKind | None = None
@@ -100,7 +111,7 @@ class ActorUpdate(BaseModel):
     affiliation_id: str | None = Field(default=None, max_length=SLUG_MAX, pattern=SLUG_PATTERN)
     role: str | None = Field(default=None, max_length=300)
     description: str | None = Field(default=None, max_length=2000)
-    aliases: list[str] | None = Field(default=None, description="Replaces every alias.")
+    aliases: list[Alias] | None = Field(default=None, description="Replaces every alias.")
 
     @model_validator(mode="after")
     def _required_stay_set(self) -> "ActorUpdate":

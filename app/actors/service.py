@@ -2,21 +2,20 @@
 
 from collections import defaultdict
 from collections.abc import Iterable
+from typing import Any
 
 import sqlalchemy as sa
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session, SQLModel, col, func, select
 
 from app import writes
 from app.actors.schemas import (
     CLAIMS_IN_DETAIL,
+    COMMITMENTS_IN_DETAIL,
     ActorCreate,
-    ActorDetail,
     ActorFilters,
     ActorPublic,
     ActorRef,
     ActorUpdate,
-    ClaimRef,
-    CommitmentRef,
 )
 from app.api.paging import PageResult, paginate, sort_key
 from app.errors import ConflictError, InvalidParameterError, NotFoundError, UnprocessableError
@@ -33,11 +32,18 @@ from app.models import (
 )
 from app.vocab import PartyRole
 
+ACTOR_TABLE = SQLModel.metadata.tables["actor"]
+ACTOR_ROW = sa.select(ACTOR_TABLE).where(ACTOR_TABLE.c.id == sa.bindparam("actor_id"))
+
+
+def _not_found(actor_id: str) -> NotFoundError:
+    return NotFoundError(f"No actor has the id {actor_id!r}.", resource="actor", id=actor_id)
+
 
 def get(session: Session, actor_id: str) -> Actor:
     actor = session.get(Actor, actor_id)
     if actor is None:
-        raise NotFoundError(f"No actor has the id {actor_id!r}.", resource="actor", id=actor_id)
+        raise _not_found(actor_id)
     return actor
 
 
@@ -229,41 +235,69 @@ def list_page(
     )
 
 
-def detail(session: Session, actor: Actor) -> ActorDetail:
-    public = to_public([actor], aliases_by_actor(session, [actor.id]))[0]
-    members = session.exec(
-        select(Actor).where(Actor.affiliation_id == actor.id).order_by(col(Actor.id))
-    ).all()
-    owed = session.exec(
-        select(CommitmentParty.role, Commitment)
-        .join(Commitment, col(Commitment.id) == col(CommitmentParty.commitment_id))
-        .where(CommitmentParty.actor_id == actor.id)
-        .order_by(col(Commitment.id))
-    ).all()
-    asserted = select(Claim).join(ClaimSpeaker, col(ClaimSpeaker.claim_id) == col(Claim.id))
-    asserted = asserted.where(ClaimSpeaker.actor_id == actor.id)
-    claims = session.exec(asserted.order_by(col(Claim.id)).limit(CLAIMS_IN_DETAIL)).all()
-    total = session.exec(select(func.count()).select_from(asserted.subquery())).one()
-
-    def commitment_refs(role: PartyRole) -> list[CommitmentRef]:
-        return [
-            CommitmentRef(id=c.id, title=c.title, topic=c.topic, status=c.status)
-            for party_role, c in owed
-            if party_role == role
-        ]
-
-    return ActorDetail.model_validate(
-        public.model_dump(),
-        update={
-            "affiliation": refs(session, [actor.affiliation_id]).get(actor.affiliation_id)
-            if actor.affiliation_id
-            else None,
-            "members": [ActorRef(id=m.id, name=m.name, kind=m.kind) for m in members],
-            "commitments_owed": commitment_refs(PartyRole.OBLIGOR),
-            "commitments_owed_to": commitment_refs(PartyRole.COUNTERPARTY),
-            "claims_asserted": [
-                ClaimRef(id=c.id, source_id=c.source_id, kind=c.kind, quote=c.quote) for c in claims
-            ],
-            "claims_asserted_total": total,
-        },
+_ACTOR_ID: sa.BindParameter[str] = sa.bindparam("actor_id")
+_REF_COLUMNS = (col(Actor.id), col(Actor.name), col(Actor.kind))
+_PARENT = sa.select(*_REF_COLUMNS).where(col(Actor.id) == sa.bindparam("affiliation_id"))
+_MEMBERS = sa.select(*_REF_COLUMNS).where(col(Actor.affiliation_id) == _ACTOR_ID)
+_ALIASES = (
+    sa.select(col(ActorAlias.alias))
+    .where(col(ActorAlias.actor_id) == _ACTOR_ID)
+    .order_by(col(ActorAlias.id))
+)
+# Joins from the actor's index entries, in their order, so each list stops after its cap
+# (indexes of migration 2026_11_23_0004).
+_OWED = (
+    sa.select(
+        col(Commitment.id), col(Commitment.title), col(Commitment.topic), col(Commitment.status)
     )
+    .join(CommitmentParty, col(CommitmentParty.commitment_id) == col(Commitment.id))
+    .where(
+        col(CommitmentParty.actor_id) == _ACTOR_ID,
+        col(CommitmentParty.role) == sa.bindparam("role"),
+    )
+    .order_by(col(CommitmentParty.commitment_id))
+    .limit(COMMITMENTS_IN_DETAIL)
+)
+_OWED_COUNTS = (
+    sa.select(col(CommitmentParty.role), func.count())
+    .where(col(CommitmentParty.actor_id) == _ACTOR_ID)
+    .group_by(col(CommitmentParty.role))
+)
+_ASSERTED = (
+    sa.select(col(Claim.id), col(Claim.source_id), col(Claim.kind), col(Claim.quote))
+    .join(ClaimSpeaker, col(ClaimSpeaker.claim_id) == col(Claim.id))
+    .where(col(ClaimSpeaker.actor_id) == _ACTOR_ID)
+    .order_by(col(ClaimSpeaker.claim_id))
+    .limit(CLAIMS_IN_DETAIL)
+)
+_ASSERTED_COUNT = sa.select(func.count()).where(col(ClaimSpeaker.actor_id) == _ACTOR_ID)
+
+
+def detail(session: Session, actor_id: str) -> dict[str, Any]:
+    """An `ActorDetail` dict, from Core rows (no ORM object or model validation per row).
+
+    A hot read: its statements are built once, here at import, and run on the session's
+    connection. The lists are capped (`COMMITMENTS_IN_DETAIL`, `CLAIMS_IN_DETAIL`) with their
+    totals beside them, so the answer stays small for a state that owes thousands.
+    """
+    connection = session.connection()
+    key = {"actor_id": actor_id}
+    row = connection.execute(ACTOR_ROW, key).first()
+    if row is None:
+        raise _not_found(actor_id)
+    record = dict(row._mapping)
+    record["aliases"] = list(connection.execute(_ALIASES, key).scalars())
+    parent = connection.execute(_PARENT, {"affiliation_id": record["affiliation_id"]}).first()
+    record["affiliation"] = dict(parent._mapping) if parent is not None else None
+    record["members"] = [dict(m._mapping) for m in connection.execute(_MEMBERS, key)]
+    counts = dict(connection.execute(_OWED_COUNTS, key).all())
+    for role, field in (
+        (PartyRole.OBLIGOR, "commitments_owed"),
+        (PartyRole.COUNTERPARTY, "commitments_owed_to"),
+    ):
+        owed = connection.execute(_OWED, {**key, "role": role})
+        record[field] = [dict(c._mapping) for c in owed]
+        record[f"{field}_total"] = counts.get(role, 0)
+    record["claims_asserted"] = [dict(c._mapping) for c in connection.execute(_ASSERTED, key)]
+    record["claims_asserted_total"] = connection.execute(_ASSERTED_COUNT, key).scalar_one()
+    return record

@@ -15,6 +15,9 @@ import orjson
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
+from app.api.openapi_contract import install_contract
+from app.api.openapi_links import install_links
+
 EXAMPLES_FILE = Path(__file__).with_name("examples.json")
 EXAMPLE_LIST_ITEMS = 3
 VOLATILE_KEYS = frozenset({"created_at", "updated_at", "recorded_at"})
@@ -66,7 +69,8 @@ def write_examples(examples: dict[str, dict[str, Any]]) -> None:
 
 
 def install_examples(app: FastAPI) -> None:
-    """Serve an OpenAPI schema whose documented GETs carry their stored example."""
+    """Serve an OpenAPI schema whose documented GETs carry their stored example, with the
+    problems and CSV forms every operation can answer and the links between operations."""
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
@@ -87,6 +91,8 @@ def install_examples(app: FastAPI) -> None:
                     operation.get("description", "")
                     + f"\n\n**Example:** `GET {example['request']}` (lists shortened)."
                 )
+            install_contract(schema)
+            install_links(schema)
             app.openapi_schema = schema
         return app.openapi_schema
 

@@ -16,7 +16,11 @@ def healthz() -> Response:
     return ORJSONResponse({"status": "ok"})
 
 
-@router.get("/readyz", summary="Readiness: the database is reachable and migrated")
+@router.get(
+    "/readyz",
+    summary="Readiness: the database is reachable and migrated",
+    responses={503: {"description": "The database is unreachable or not migrated to head."}},
+)
 def readyz(request: Request) -> Response:
     """200 when the database answers and its schema is at the latest migration, else 503."""
     try:

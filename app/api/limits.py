@@ -71,8 +71,10 @@ class RequestBodyGuard:
         if body:
             problem = _json_problem(bytes(body))
             if problem is not None:
+                # Like every 422, it lists its errors: here one rule on the body as a whole.
+                errors = [{"in": "body", "name": "body", "message": problem}]
                 await self._problem(
-                    scope, send, 422, "Unprocessable content", problem, "validation-error"
+                    scope, send, 422, "Unprocessable content", problem, "validation-error", errors
                 )
                 return
         replayed = False
@@ -90,17 +92,25 @@ class RequestBodyGuard:
         return f"The request body is larger than the limit of {self.max_body_bytes} bytes."
 
     async def _problem(
-        self, scope: Scope, send: Send, status: int, title: str, detail: str, slug: str
+        self,
+        scope: Scope,
+        send: Send,
+        status: int,
+        title: str,
+        detail: str,
+        slug: str,
+        errors: list[dict[str, str]] | None = None,
     ) -> None:
-        body = orjson.dumps(
-            {
-                "type": PROBLEM_TYPE_BASE + slug,
-                "title": title,
-                "status": status,
-                "detail": detail,
-                "instance": scope["path"],
-            }
-        )
+        problem: dict[str, Any] = {
+            "type": PROBLEM_TYPE_BASE + slug,
+            "title": title,
+            "status": status,
+            "detail": detail,
+            "instance": scope["path"],
+        }
+        if errors is not None:
+            problem["errors"] = errors
+        body = orjson.dumps(problem)
         await send(
             {
                 "type": "http.response.start",

@@ -8,8 +8,8 @@ values JSON.
 
 import csv
 import io
-from collections.abc import Callable, Iterator
-from typing import Any, Literal, TypeVar
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import Any, Literal
 
 import orjson
 from fastapi import Request, Response
@@ -17,11 +17,12 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
 
 from app.api.deps import ListParams
-from app.api.paging import Page, PageResult
-from app.api.responses import set_next_link
+from app.api.paging import PageResult
+from app.api.responses import ORJSONResponse, json_bytes, set_next_link
 
-ItemT = TypeVar("ItemT", bound=BaseModel)
-FetchPage = Callable[[int, str | None], tuple[list[ItemT], PageResult[Any]]]
+# A page's items: response models, or plain dicts of the same shape from the hot reads.
+Item = BaseModel | Mapping[str, Any]
+FetchPage = Callable[[int, str | None], tuple[Sequence[Item], PageResult[Any]]]
 
 CSV_CHUNK = 500
 CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
@@ -30,30 +31,34 @@ ListFormat = Literal["json", "csv"]
 
 
 def respond_page(
-    request: Request,
-    response: Response,
-    params: ListParams,
-    fetch: "FetchPage[ItemT]",
-    item_type: type[ItemT],
-) -> Page[ItemT] | StreamingResponse:
-    """Answer one page as JSON, or (for CSV) every matching row from `params.cursor` on."""
+    request: Request, params: ListParams, fetch: "FetchPage", item_type: type[BaseModel]
+) -> Response:
+    """Answer one page as JSON, or (for CSV) every matching row from `params.cursor` on.
+
+    The page is `Page[item_type]` in shape; it is written straight to JSON (see `json_bytes`).
+    """
     streamed = csv_response(request, params, fetch, item_type)
     if streamed is not None:
         return streamed
     items, result = fetch(params.limit, params.cursor)
+    page = {"items": items, "next_cursor": result.next_cursor, "total": result.total}
+    response = ORJSONResponse(page)
     set_next_link(request, response, result.next_cursor)
-    return Page(items=items, next_cursor=result.next_cursor, total=result.total)
+    return response
 
 
 def csv_response(
-    request: Request, params: ListParams, fetch: "FetchPage[ItemT]", item_type: type[ItemT]
+    request: Request, params: ListParams, fetch: FetchPage, item_type: type[BaseModel]
 ) -> StreamingResponse | None:
     """The whole list as streamed CSV when the client asked for CSV, else None."""
     if not _wants_csv(request, params.format):
         return None
     filename = request.url.path.rstrip("/").rsplit("/", 1)[-1]
+    # The first chunk is read now: a bad filter or cursor is then a 400 problem, which could
+    # not be sent any more once the 200 and the CSV header line were on their way.
+    first = fetch(CSV_CHUNK, params.cursor)
     return StreamingResponse(
-        _csv_lines(fetch, params.cursor, csv_columns(item_type)),
+        _csv_lines(fetch, first, csv_columns(item_type)),
         media_type=CSV_MEDIA_TYPE,
         headers={"Content-Disposition": f'attachment; filename="{filename}.csv"'},
     )
@@ -71,24 +76,26 @@ def csv_columns(item_type: type[BaseModel]) -> list[str]:
     return ["id", *(name for name in names if name != "id")] if "id" in names else names
 
 
-def _csv_lines(fetch: "FetchPage[ItemT]", cursor: str | None, columns: list[str]) -> Iterator[str]:
+def _csv_lines(
+    fetch: FetchPage, first: tuple[Sequence[Item], PageResult[Any]], columns: list[str]
+) -> Iterator[str]:
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")
     writer.writeheader()
+    items, result = first
     while True:
-        items, result = fetch(CSV_CHUNK, cursor)
         writer.writerows(flatten(item) for item in items)
         yield buffer.getvalue()
         buffer.seek(0)
         buffer.truncate()
-        cursor = result.next_cursor
-        if cursor is None:
+        if result.next_cursor is None:
             return
+        items, result = fetch(CSV_CHUNK, result.next_cursor)
 
 
-def flatten(item: BaseModel) -> dict[str, Any]:
+def flatten(item: Item) -> dict[str, Any]:
     row: dict[str, Any] = {}
-    for name, value in item.model_dump(mode="json").items():
+    for name, value in orjson.loads(json_bytes(item)).items():
         if isinstance(value, list) and all(isinstance(v, dict) and "id" in v for v in value):
             row[name] = ";".join(str(v["id"]) for v in value)
         elif isinstance(value, list) and all(not isinstance(v, dict | list) for v in value):

@@ -1,18 +1,23 @@
 """Response helpers: orjson rendering and the one RFC 9457 problem+json renderer."""
 
+import logging
+from collections.abc import Mapping
 from typing import Any
 
 import orjson
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import Response
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from app.api.caching import etag_for
 from app.errors import ProblemError
+
+logger = logging.getLogger(__name__)
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 PROBLEM_TYPE_BASE = "https://busan-commitments.example/problems/"
@@ -23,11 +28,29 @@ WRITE_RESPONSES: dict[int | str, dict[str, str]] = {
 }
 
 
-class ORJSONResponse(Response):
-    media_type = "application/json"
+def _pydantic_default(value: Any) -> Any:
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="json")
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
+
+def json_bytes(content: Any) -> bytes:
+    """JSON as the API writes it: timestamps in UTC with a `Z`, as pydantic writes them.
+
+    Hot reads build plain dicts from Core rows and send them through here, skipping model
+    validation; their routes keep `response_model` for the OpenAPI schema, and the tests check
+    the answers against it. Pydantic models met inside are dumped as JSON.
+    """
+    options = orjson.OPT_NON_STR_KEYS | orjson.OPT_UTC_Z
+    return orjson.dumps(content, default=_pydantic_default, option=options)
+
+
+class ORJSONResponse(JSONResponse):
+    """JSON rendered by orjson. A `JSONResponse`, so that FastAPI documents each route's
+    `response_model` in the OpenAPI schema (for any other class it documents a bare string)."""
 
     def render(self, content: Any) -> bytes:
-        return orjson.dumps(content, option=orjson.OPT_NON_STR_KEYS)
+        return json_bytes(content)
 
 
 def problem(
@@ -89,7 +112,19 @@ async def _http_error(request: Request, error: Exception) -> Response:
     )
     if error.headers:
         response.headers.update(error.headers)
+    if error.status_code == 405:
+        response.headers["Allow"] = ", ".join(_allowed_methods(request))
     return response
+
+
+def _allowed_methods(request: Request) -> list[str]:
+    """Every method some route answers at this path (Starlette's `Allow` names only the first
+    route that matched the path, and FastAPI makes one route per method)."""
+    methods: set[str] = set()
+    for route in request.app.routes:
+        if route.matches(request.scope)[0] != Match.NONE:
+            methods |= getattr(route, "methods", None) or set()
+    return sorted(methods)
 
 
 async def _integrity_error(request: Request, _error: Exception) -> Response:
@@ -104,7 +139,28 @@ async def _integrity_error(request: Request, _error: Exception) -> Response:
     )
 
 
-async def _database_busy(request: Request, _error: Exception) -> Response:
+# OperationalErrors worth a retry, as opposed to a bug such as SQL naming a missing table.
+# SQLite (primary result codes): BUSY, LOCKED, IOERR, FULL, CANTOPEN; every other one (a
+# syntax error, "no such table") is answered as the bug it is. PostgreSQL (SQLSTATE classes):
+# connection exceptions, transaction rollbacks (serialization failures, deadlocks), insufficient
+# resources, lock not available, operator intervention (statement timeouts, shutdowns), system
+# errors; and errors with no SQLSTATE (the connection failed).
+_SQLITE_TRANSIENT = frozenset({5, 6, 10, 13, 14})
+_POSTGRES_TRANSIENT = frozenset({"08", "40", "53", "55", "57", "58"})
+
+
+def _is_transient(error: Exception) -> bool:
+    driver_error = getattr(error, "orig", None)
+    sqlite_code = getattr(driver_error, "sqlite_errorcode", None)
+    if sqlite_code is not None:
+        return (sqlite_code & 0xFF) in _SQLITE_TRANSIENT
+    sqlstate = getattr(driver_error, "sqlstate", None)
+    return sqlstate is None or sqlstate[:2] in _POSTGRES_TRANSIENT
+
+
+async def _database_busy(request: Request, error: Exception) -> Response:
+    if not _is_transient(error):
+        return await _unexpected_error(request, error)
     response = problem(
         503,
         "Service unavailable",
@@ -116,7 +172,11 @@ async def _database_busy(request: Request, _error: Exception) -> Response:
     return response
 
 
-async def _unexpected_error(request: Request, _error: Exception) -> Response:
+async def _unexpected_error(request: Request, error: Exception) -> Response:
+    """A bare 500: the traceback goes to the log, never to the client."""
+    logger.error(
+        "Unexpected error answering %s %s", request.method, request.url.path, exc_info=error
+    )
     return problem(
         500, "Internal server error", "An unexpected error occurred.", "internal", request
     )
@@ -140,10 +200,13 @@ def set_next_link(request: Request, response: Response, next_cursor: str | None)
 
 
 def record_response(
-    body: BaseModel, version: int, status_code: int = 200, location: str | None = None
+    body: BaseModel | Mapping[str, Any],
+    version: int,
+    status_code: int = 200,
+    location: str | None = None,
 ) -> Response:
     """A single record as JSON with its version-bearing ETag (and `Location` after a create)."""
-    content = orjson.dumps(body.model_dump(mode="json"))
+    content = json_bytes(body)
     headers = {"ETag": etag_for(content, str(version))}
     if location is not None:
         headers["Location"] = location

@@ -3,7 +3,6 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
-from fastapi.responses import StreamingResponse
 
 from app.api.deps import ListParamsDep, SessionDep, WriteSessionDep
 from app.api.idempotency import IdempotencyDep
@@ -23,11 +22,10 @@ router = APIRouter(prefix="/v1/claims", tags=["claims"])
 @router.get("", response_model=Page[ClaimPublic], summary="List claims")
 def list_claims(
     request: Request,
-    response: Response,
     session: SessionDep,
     page: ListParamsDep,
     filters: Annotated[ClaimFilters, Query()],
-) -> Page[ClaimPublic] | StreamingResponse:
+) -> Response:
     """Statements in the sources. Each claim's `quote` is exactly
     `text[start_offset:end_offset]` of its source (offsets in Unicode code points), with who
     asserts it, what kind of statement it is (report, quote, assessment, prediction,
@@ -39,7 +37,7 @@ def list_claims(
         result = claim_service.list_page(session, filters, limit, cursor)
         return claim_service.to_public(session, result.rows), result
 
-    return respond_page(request, response, page, fetch, ClaimPublic)
+    return respond_page(request, page, fetch, ClaimPublic)
 
 
 @router.get("/{claim_id}", response_model=ClaimPublic, summary="Get one claim")

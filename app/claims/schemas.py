@@ -6,6 +6,7 @@ from typing import Literal, TypeAlias
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from app.actors.schemas import ActorRef
+from app.api.filters import not_null
 from app.models.base import FORBID_EXTRA, SLUG_MAX, SLUG_PATTERN
 from app.models.claim import ClaimBase
 from app.vocab import ClaimKind, Stance
@@ -18,6 +19,8 @@ def value_problem(
     has_value = number is not None or text is not None
     if (subject is None) != (prop is None) or (has_value and subject is None):
         return "a structured value needs both `value_subject` and `value_property`"
+    if number is not None and text is not None:
+        return "give `value_number` or `value_text`, not both"
     return None
 
 
@@ -60,7 +63,9 @@ class ClaimUpdate(BaseModel):
     create a new claim instead). A new `quote`, `occurrence` or `start_offset` places the quote
     again, exactly as on create."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra=not_null("quote", "kind", "speakers", "commitments")
+    )
 
     quote: str | None = Field(
         default=None, min_length=1, max_length=5000, description="Verbatim span of the source."

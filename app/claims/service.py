@@ -22,7 +22,15 @@ from app.claims.schemas import (
 from app.errors import ConflictError, NotFoundError, UnprocessableError
 from app.ingest.quotes import QuoteError, check_span, find_quote
 from app.insights import search
-from app.models import Claim, ClaimCommitment, ClaimSpeaker, Commitment, Source, StatusEvent
+from app.models import (
+    Actor,
+    Claim,
+    ClaimCommitment,
+    ClaimSpeaker,
+    Commitment,
+    Source,
+    StatusEvent,
+)
 
 # The fields of a structured value, in the order `value_problem` takes them.
 VALUES = ("value_subject", "value_property", "value_number", "value_text")
@@ -186,13 +194,25 @@ def _require_commitments(session: Session, commitment_ids: list[str]) -> None:
         )
 
 
+_SPEAKERS = (
+    sa.select(col(ClaimSpeaker.claim_id), col(Actor.id), col(Actor.name), col(Actor.kind))
+    .join(Actor, col(Actor.id) == col(ClaimSpeaker.actor_id))
+    .where(col(ClaimSpeaker.claim_id).in_(sa.bindparam("claim_ids", expanding=True)))
+    .order_by(col(ClaimSpeaker.claim_id), col(ClaimSpeaker.position))
+)
+
+
+def speaker_refs(session: Session, claim_ids: list[str]) -> dict[str, list[dict[str, Any]]]:
+    """Each claim's speakers in order, as `ActorRef` dicts, in one query."""
+    rows = session.connection().execute(_SPEAKERS, {"claim_ids": claim_ids})
+    speakers: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for claim_id, actor_id, name, kind in rows:
+        speakers[claim_id].append({"id": actor_id, "name": name, "kind": kind})
+    return speakers
+
+
 def to_public(session: Session, claims: list[Claim]) -> list[ClaimPublic]:
     ids = [claim.id for claim in claims]
-    speaker_rows = session.exec(
-        select(ClaimSpeaker)
-        .where(col(ClaimSpeaker.claim_id).in_(ids))
-        .order_by(col(ClaimSpeaker.position))
-    ).all()
     link_rows = session.exec(
         select(
             ClaimCommitment.claim_id,
@@ -204,10 +224,7 @@ def to_public(session: Session, claims: list[Claim]) -> list[ClaimPublic]:
         .where(col(ClaimCommitment.claim_id).in_(ids))
         .order_by(col(ClaimCommitment.commitment_id))
     ).all()
-    refs = actor_service.refs(session, (row.actor_id for row in speaker_rows))
-    speakers: dict[str, list[str]] = defaultdict(list)
-    for row in speaker_rows:
-        speakers[row.claim_id].append(row.actor_id)
+    speakers = speaker_refs(session, ids)
     links: dict[str, list[ClaimCommitmentOut]] = defaultdict(list)
     for claim_id, commitment_id, stance, title in link_rows:
         links[claim_id].append(
@@ -217,7 +234,7 @@ def to_public(session: Session, claims: list[Claim]) -> list[ClaimPublic]:
         ClaimPublic.model_validate(
             claim,
             update={
-                "speakers": [refs[a] for a in speakers[claim.id]],
+                "speakers": speakers.get(claim.id, []),
                 "commitments": links[claim.id],
             },
         )

@@ -1,17 +1,16 @@
 """HTTP routes for commitments."""
 
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
-from fastapi.responses import StreamingResponse
 
 from app.api.deps import ListParamsDep, SessionDep, WriteSessionDep
 from app.api.idempotency import IdempotencyDep
 from app.api.listing import respond_page
 from app.api.paging import Page, PageResult
 from app.api.preconditions import VERSION_HEADER, IfMatchDep
-from app.api.responses import WRITE_RESPONSES, record_response
+from app.api.responses import WRITE_RESPONSES, ORJSONResponse, record_response
 from app.auth import WriterDep
 from app.commitments import service as commitment_service
 from app.commitments.schemas import (
@@ -22,20 +21,19 @@ from app.commitments.schemas import (
     CommitmentUpdate,
     StatusEventIn,
 )
+from app.commitments.service import Record
 from app.db import commit
-from app.models import Commitment
 
 router = APIRouter(prefix="/v1/commitments", tags=["commitments"])
 
 
 @router.get("", response_model=Page[CommitmentPublic], summary="List commitments")
-def list_commitments(
+async def list_commitments(
     request: Request,
-    response: Response,
     session: SessionDep,
     page: ListParamsDep,
     filters: Annotated[CommitmentFilters, Query()],
-) -> Page[CommitmentPublic] | StreamingResponse:
+) -> Response:
     """Who promised what: each commitment with its parties, quantified terms, dates (each with
     its precision) and current status.
 
@@ -44,25 +42,22 @@ def list_commitments(
     (`actor=Beijing`). With `as_of=2025-11-01`, statuses are those that stood on that day.
     """
 
-    def fetch(
-        limit: int, cursor: str | None
-    ) -> tuple[list[CommitmentPublic], PageResult[Commitment]]:
+    def fetch(limit: int, cursor: str | None) -> tuple[list[Record], PageResult[Any]]:
         result = commitment_service.list_page(session, filters, limit, cursor)
         return commitment_service.to_public(session, result.rows, filters.as_of), result
 
-    return respond_page(request, response, page, fetch, CommitmentPublic)
+    return respond_page(request, page, fetch, CommitmentPublic)
 
 
 @router.get("/{commitment_id}", response_model=CommitmentDetail, summary="Get one commitment")
-def get_commitment(
+async def get_commitment(
     commitment_id: str,
     session: SessionDep,
-    response: Response,
     as_of: Annotated[
         date | None,
         Query(description="Show the status and history as they stood on this day."),
     ] = None,
-) -> CommitmentDetail:
+) -> Response:
     """A commitment with everything behind it: parties, terms, dates with their precision, the
     full status history, linked commitments in both directions (`outgoing`: this one is
     reciprocal of / conditional on / supersedes the other), and the evidence: every claim about
@@ -70,9 +65,8 @@ def get_commitment(
     `corroboration` counts the distinct sources with a supporting claim. The ETag carries the
     commitment's version, for `If-Match` on writes.
     """
-    commitment = commitment_service.get(session, commitment_id)
-    response.headers[VERSION_HEADER] = str(commitment.version)
-    return commitment_service.detail(session, commitment, as_of)
+    record = commitment_service.detail(session, commitment_id, as_of)
+    return ORJSONResponse(record, headers={VERSION_HEADER: str(record["version"])})
 
 
 @router.post(
@@ -93,7 +87,7 @@ def create_commitment(
     if (replayed := idempotency.replay(session)) is not None:
         return replayed
     commitment = commitment_service.create(session, data, key.id)
-    body = commitment_service.detail(session, commitment)
+    body = commitment_service.detail(session, commitment.id)
     location = f"/v1/commitments/{commitment.id}"
     response = record_response(body, commitment.version, 201, location)
     return idempotency.finish(session, response)
@@ -118,7 +112,7 @@ def update_commitment(
     status history. Needs `If-Match` with the ETag of your last GET: 412 if the commitment
     changed since."""
     commitment = commitment_service.update(session, commitment_id, data, expected_version, key.id)
-    body = commitment_service.detail(session, commitment)
+    body = commitment_service.detail(session, commitment.id)
     commit(session)
     return record_response(body, commitment.version)
 
@@ -164,7 +158,7 @@ def add_status_event(
     if (replayed := idempotency.replay(session)) is not None:
         return replayed
     commitment = commitment_service.record_status(session, commitment_id, data, key.id)
-    body = commitment_service.detail(session, commitment)
+    body = commitment_service.detail(session, commitment.id)
     location = f"/v1/commitments/{commitment.id}"
     response = record_response(body, commitment.version, 201, location)
     return idempotency.finish(session, response)

@@ -4,10 +4,10 @@ from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any, Literal, TypeAlias
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from app.actors.schemas import ActorRef
-from app.api.filters import require_ordered
+from app.api.filters import IsoDate, iso_date, not_null, require_ordered
 from app.claims.schemas import ClaimCreate
 from app.models.base import FORBID_EXTRA, SLUG_MAX, SLUG_PATTERN
 from app.models.commitment import CommitmentBase
@@ -134,6 +134,8 @@ class CommitmentCreate(CommitmentBase):
     counterparties: list[str] = Field(default_factory=list, description="Actor ids it is owed to.")
     terms: list[TermIn] = Field(default_factory=list, description="Quantified terms.")
 
+    _iso_dates = field_validator(*(f"{name}_on" for name in DATE_FIELDS), mode="before")(iso_date)
+
     @model_validator(mode="after")
     def _dates_in_order(self) -> "CommitmentCreate":
         problem = date_problem({name: getattr(self, name) for name in DATE_COLUMNS})
@@ -147,22 +149,27 @@ class CommitmentUpdate(BaseModel):
     (`obligors`, `counterparties`, `terms`) replace the whole list. The status changes only
     through status events."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra=not_null(
+            "title", "topic", "action", "obligors", "counterparties", "terms"
+        ),
+    )
 
     title: str | None = Field(default=None, min_length=1, max_length=300)
     description: str | None = Field(default=None, max_length=4000)
     topic: Topic | None = None
     action: ActionKind | None = None
-    announced_on: date | None = None
+    announced_on: IsoDate | None = None
     announced_precision: DatePrecision | None = None
     announced_note: str | None = Field(default=None, max_length=500)
-    effective_on: date | None = None
+    effective_on: IsoDate | None = None
     effective_precision: DatePrecision | None = None
     effective_note: str | None = Field(default=None, max_length=500)
-    due_on: date | None = None
+    due_on: IsoDate | None = None
     due_precision: DatePrecision | None = None
     due_note: str | None = Field(default=None, max_length=500)
-    expires_on: date | None = None
+    expires_on: IsoDate | None = None
     expires_precision: DatePrecision | None = None
     expires_note: str | None = Field(default=None, max_length=500)
     obligors: list[str] | None = Field(
@@ -186,7 +193,7 @@ class CommitmentUpdate(BaseModel):
 class StatusEventCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    occurred_on: date = Field(description="When the status took effect.")
+    occurred_on: IsoDate = Field(description="When the status took effect.")
     status: CommitmentStatus = Field(description="The status from that day on.")
     note: str | None = Field(default=None, max_length=2000, description="What happened.")
     evidence_claim_id: str | None = Field(
@@ -238,7 +245,7 @@ class LinkCreate(BaseModel):
 class LinkUpdate(BaseModel):
     """A partial update of a link: its kind and/or note (its ends are fixed)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra=not_null("kind"))
 
     kind: LinkKind | None = Field(default=None, description="The new kind.")
     note: str | None = Field(default=None, max_length=1000, description="`null` clears it.")

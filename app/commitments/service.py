@@ -1,11 +1,11 @@
 """Commitment logic: writes (with parties and terms), status events, detail with evidence."""
 
-from collections import defaultdict
+from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
-from sqlmodel import Session, col, select
+from sqlmodel import Session, SQLModel, col, select
 
 from app import writes
 from app.actors import service as actor_service
@@ -15,23 +15,17 @@ from app.commitments.schemas import (
     DATE_COLUMNS,
     DATE_FIELDS,
     CommitmentCreate,
-    CommitmentDetail,
     CommitmentFilters,
-    CommitmentPublic,
     CommitmentUpdate,
-    EvidenceClaim,
-    EvidenceSource,
-    LinkOut,
     StatusEventCreate,
     StatusEventIn,
-    StatusEventOut,
     TermIn,
-    TermOut,
     date_problem,
 )
 from app.errors import ConflictError, NotFoundError, UnprocessableError
-from app.insights import search
+from app.insights import conflicts, search
 from app.models import (
+    Actor,
     Claim,
     ClaimCommitment,
     Commitment,
@@ -43,13 +37,19 @@ from app.models import (
 )
 from app.vocab import CommitmentStatus, PartyRole, Stance
 
+COMMITMENT_TABLE = SQLModel.metadata.tables["commitment"]
+
+
+def _not_found(commitment_id: str) -> NotFoundError:
+    return NotFoundError(
+        f"No commitment has the id {commitment_id!r}.", resource="commitment", id=commitment_id
+    )
+
 
 def get(session: Session, commitment_id: str) -> Commitment:
     commitment = session.get(Commitment, commitment_id)
     if commitment is None:
-        raise NotFoundError(
-            f"No commitment has the id {commitment_id!r}.", resource="commitment", id=commitment_id
-        )
+        raise _not_found(commitment_id)
     return commitment
 
 
@@ -215,8 +215,8 @@ def status_on(day: date) -> sa.ScalarSelect[Any]:
 
 def list_page(
     session: Session, filters: CommitmentFilters, limit: int, cursor: str | None
-) -> PageResult[Commitment]:
-    statement = select(Commitment)
+) -> PageResult[sa.Row[Any]]:
+    statement = sa.select(COMMITMENT_TABLE)
     for condition in _conditions(session, filters):
         statement = statement.where(condition)
     return paginate(
@@ -257,6 +257,9 @@ def _conditions(session: Session, filters: CommitmentFilters) -> list[sa.ColumnE
         conditions.append(current.in_(filters.status))
     if filters.as_of is not None:
         conditions.append(status_on(filters.as_of).is_not(None))
+    if filters.has_conflicting_claims is not None:
+        disputed = commitment_id.in_(conflicts.disputed_commitment_ids())
+        conditions.append(disputed if filters.has_conflicting_claims else sa.not_(disputed))
     if filters.source:
         in_sources = (
             select(ClaimCommitment.commitment_id)
@@ -286,126 +289,172 @@ def statuses_on(
     return {commitment_id: CommitmentStatus(status) for commitment_id, status in events}
 
 
+# The hot reads below build plain dicts shaped as `CommitmentPublic` / `CommitmentDetail` from
+# Core rows, with no ORM object or model validation per row (see
+# `app.api.responses.json_bytes`). Their statements are built once, at import, and run on the
+# session's connection.
+Record = dict[str, Any]
+
+_IDS: sa.BindParameter[list[str]] = sa.bindparam("ids", expanding=True)
+_ID: sa.BindParameter[str] = sa.bindparam("commitment_id")
+_ROW = sa.select(COMMITMENT_TABLE).where(COMMITMENT_TABLE.c.id == _ID)
+_PARTIES = (
+    sa.select(
+        col(CommitmentParty.commitment_id),
+        col(CommitmentParty.role),
+        col(Actor.id),
+        col(Actor.name),
+        col(Actor.kind),
+    )
+    .join(Actor, col(Actor.id) == col(CommitmentParty.actor_id))
+    .where(col(CommitmentParty.commitment_id).in_(_IDS))
+    .order_by(col(CommitmentParty.commitment_id), col(Actor.id))
+)
+_TERMS = (
+    sa.select(
+        col(CommitmentTerm.commitment_id),
+        col(CommitmentTerm.measure),
+        col(CommitmentTerm.from_value),
+        col(CommitmentTerm.to_value),
+        col(CommitmentTerm.unit),
+        col(CommitmentTerm.note),
+    )
+    .where(col(CommitmentTerm.commitment_id).in_(_IDS))
+    .order_by(col(CommitmentTerm.commitment_id), col(CommitmentTerm.position))
+)
+_HISTORY = (
+    sa.select(
+        col(StatusEvent.id),
+        col(StatusEvent.occurred_on),
+        col(StatusEvent.status),
+        col(StatusEvent.note),
+        col(StatusEvent.evidence_claim_id),
+        col(StatusEvent.recorded_at),
+    )
+    .where(col(StatusEvent.commitment_id) == _ID)
+    .order_by(col(StatusEvent.occurred_on), col(StatusEvent.id))
+)
+_HISTORY_AS_OF = _HISTORY.where(col(StatusEvent.occurred_on) <= sa.bindparam("as_of"))
+_OTHER_END = sa.case(
+    (col(CommitmentLink.from_id) == _ID, col(CommitmentLink.to_id)),
+    else_=col(CommitmentLink.from_id),
+)
+_LINKS = (
+    sa.select(
+        col(CommitmentLink.kind),
+        col(CommitmentLink.from_id),
+        _OTHER_END,
+        col(Commitment.title),
+        col(CommitmentLink.note),
+    )
+    .join(Commitment, col(Commitment.id) == _OTHER_END)
+    .where(sa.or_(col(CommitmentLink.from_id) == _ID, col(CommitmentLink.to_id) == _ID))
+    .order_by(col(CommitmentLink.from_id), col(CommitmentLink.to_id), col(CommitmentLink.kind))
+)
+_EVIDENCE = (
+    sa.select(
+        col(Claim.source_id),
+        col(Source.title),
+        col(Claim.id),
+        col(Claim.quote),
+        col(Claim.start_offset),
+        col(Claim.end_offset),
+        col(Claim.kind),
+        col(ClaimCommitment.stance),
+        col(Claim.attribution),
+    )
+    .join(ClaimCommitment, col(ClaimCommitment.claim_id) == col(Claim.id))
+    .join(Source, col(Source.id) == col(Claim.source_id))
+    .where(col(ClaimCommitment.commitment_id) == _ID)
+    .order_by(col(Claim.source_id), col(Claim.start_offset), col(Claim.id))
+)
+_ROLE_FIELDS = {PartyRole.OBLIGOR: "obligors", PartyRole.COUNTERPARTY: "counterparties"}
+
+
 def to_public(
-    session: Session, commitments: list[Commitment], as_of: date | None = None
-) -> list[CommitmentPublic]:
-    """Public shapes; with `as_of`, each status is the one that stood on that day."""
-    ids = [c.id for c in commitments]
-    parties = session.exec(
-        select(CommitmentParty).where(col(CommitmentParty.commitment_id).in_(ids))
-    ).all()
-    terms = session.exec(
-        select(CommitmentTerm)
-        .where(col(CommitmentTerm.commitment_id).in_(ids))
-        .order_by(col(CommitmentTerm.position))
-    ).all()
-    refs = actor_service.refs(session, (p.actor_id for p in parties))
-    by_role: dict[tuple[str, PartyRole], list[str]] = defaultdict(list)
-    for party in parties:
-        by_role[(party.commitment_id, party.role)].append(party.actor_id)
-    terms_by: dict[str, list[TermOut]] = defaultdict(list)
-    for term in terms:
-        terms_by[term.commitment_id].append(TermOut.model_validate(term, from_attributes=True))
-    statuses = statuses_on(session, ids, as_of) if as_of is not None else {}
-    return [
-        CommitmentPublic.model_validate(
-            c,
-            update={
-                "status": statuses.get(c.id, c.status),
-                "obligors": [refs[a] for a in sorted(by_role[(c.id, PartyRole.OBLIGOR)])],
-                "counterparties": [
-                    refs[a] for a in sorted(by_role[(c.id, PartyRole.COUNTERPARTY)])
-                ],
-                "terms": terms_by[c.id],
-            },
+    session: Session, rows: Sequence[sa.Row[Any]], as_of: date | None = None
+) -> list[Record]:
+    """`CommitmentPublic` dicts of commitment table rows; with `as_of`, each status is the one
+    that stood on that day."""
+    connection = session.connection()
+    records = [dict(row._mapping) for row in rows]
+    ids = {"ids": [record["id"] for record in records]}
+    for record in records:
+        record |= {"obligors": [], "counterparties": [], "terms": []}
+    by_id = {record["id"]: record for record in records}
+    for commitment_id, role, actor_id, name, kind in connection.execute(_PARTIES, ids):
+        by_id[commitment_id][_ROLE_FIELDS[role]].append(
+            {"id": actor_id, "name": name, "kind": kind}
         )
-        for c in commitments
-    ]
-
-
-def detail(session: Session, commitment: Commitment, as_of: date | None = None) -> CommitmentDetail:
-    """The commitment with its evidence; with `as_of`, its status and history as of that day."""
-    history_query = select(StatusEvent).where(StatusEvent.commitment_id == commitment.id)
+    for commitment_id, measure, from_value, to_value, unit, note in connection.execute(_TERMS, ids):
+        by_id[commitment_id]["terms"].append(
+            {
+                "measure": measure,
+                "from_value": from_value,
+                "to_value": to_value,
+                "unit": unit,
+                "note": note,
+            }
+        )
     if as_of is not None:
-        history_query = history_query.where(StatusEvent.occurred_on <= as_of)
-    history = session.exec(
-        history_query.order_by(col(StatusEvent.occurred_on), col(StatusEvent.id))
-    ).all()
+        for commitment_id, status in statuses_on(session, ids["ids"], as_of).items():
+            by_id[commitment_id]["status"] = status
+    return records
+
+
+def detail(session: Session, commitment_id: str, as_of: date | None = None) -> Record:
+    """A `CommitmentDetail` dict: the commitment with its history, links and evidence; with
+    `as_of`, its status and history as they stood that day."""
+    connection = session.connection()
+    key = {"commitment_id": commitment_id}
+    row = connection.execute(_ROW, key).first()
+    if row is None:
+        raise _not_found(commitment_id)
+    if as_of is None:
+        history = connection.execute(_HISTORY, key).all()
+    else:
+        history = connection.execute(_HISTORY_AS_OF, {**key, "as_of": as_of}).all()
     if as_of is not None and not history:
         raise NotFoundError(
-            f"Commitment {commitment.id!r} had no recorded status on {as_of}.",
+            f"Commitment {commitment_id!r} had no recorded status on {as_of}.",
             resource="commitment",
-            id=commitment.id,
+            id=commitment_id,
         )
-    public = to_public(session, [commitment], as_of)[0]
-    return CommitmentDetail.model_validate(
-        public.model_dump(),
-        update={
-            "status_history": [
-                StatusEventOut.model_validate(e, from_attributes=True) for e in history
-            ],
-            "links": _links(session, commitment.id),
-            **_evidence(session, commitment.id),
-        },
-    )
-
-
-def _links(session: Session, commitment_id: str) -> list[LinkOut]:
-    other = sa.case(
-        (col(CommitmentLink.from_id) == commitment_id, CommitmentLink.to_id),
-        else_=CommitmentLink.from_id,
-    )
-    rows = session.exec(
-        select(CommitmentLink, Commitment.title)
-        .join(Commitment, col(Commitment.id) == other)
-        .where(
-            sa.or_(
-                col(CommitmentLink.from_id) == commitment_id,
-                col(CommitmentLink.to_id) == commitment_id,
-            )
-        )
-        .order_by(col(CommitmentLink.id))
-    ).all()
-    return [
-        LinkOut(
-            kind=link.kind,
-            direction="outgoing" if link.from_id == commitment_id else "incoming",
-            commitment_id=link.to_id if link.from_id == commitment_id else link.from_id,
-            title=title,
-            note=link.note,
-        )
-        for link, title in rows
+    record = to_public(session, [row], as_of)[0]
+    record["status_history"] = [dict(event._mapping) for event in history]
+    record["links"] = [
+        {
+            "kind": kind,
+            "direction": "outgoing" if from_id == commitment_id else "incoming",
+            "commitment_id": other_id,
+            "title": title,
+            "note": note,
+        }
+        for kind, from_id, other_id, title, note in connection.execute(_LINKS, key)
     ]
+    record |= _evidence(session, commitment_id)
+    return record
 
 
-def _evidence(session: Session, commitment_id: str) -> dict[str, object]:
-    rows = session.exec(
-        select(Claim, ClaimCommitment.stance, Source.title)
-        .join(ClaimCommitment, col(ClaimCommitment.claim_id) == Claim.id)
-        .join(Source, col(Source.id) == Claim.source_id)
-        .where(ClaimCommitment.commitment_id == commitment_id)
-        .order_by(col(Claim.source_id), col(Claim.start_offset))
-    ).all()
-    public = {c.id: c for c in claim_service.to_public(session, [row[0] for row in rows])}
-    groups: dict[str, EvidenceSource] = {}
+def _evidence(session: Session, commitment_id: str) -> Record:
+    rows = session.connection().execute(_EVIDENCE, {"commitment_id": commitment_id}).all()
+    speakers = claim_service.speaker_refs(session, [row.id for row in rows])
+    groups: dict[str, Record] = {}
     supporting: set[str] = set()
-    for claim, stance, title in rows:
-        group = groups.setdefault(
-            claim.source_id, EvidenceSource(source_id=claim.source_id, title=title, claims=[])
-        )
-        speakers = public[claim.id].speakers
-        group.claims.append(
-            EvidenceClaim(
-                id=claim.id,
-                quote=claim.quote,
-                start_offset=claim.start_offset,
-                end_offset=claim.end_offset,
-                kind=claim.kind,
-                stance=stance,
-                speakers=speakers,
-                attribution=claim.attribution,
-            )
+    for source_id, title, claim_id, quote, start, end, kind, stance, attribution in rows:
+        group = groups.setdefault(source_id, {"source_id": source_id, "title": title, "claims": []})
+        group["claims"].append(
+            {
+                "id": claim_id,
+                "quote": quote,
+                "start_offset": start,
+                "end_offset": end,
+                "kind": kind,
+                "stance": stance,
+                "speakers": speakers.get(claim_id, []),
+                "attribution": attribution,
+            }
         )
         if stance == Stance.SUPPORTS:
-            supporting.add(claim.source_id)
+            supporting.add(source_id)
     return {"evidence": list(groups.values()), "corroboration": len(supporting)}

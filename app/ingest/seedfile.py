@@ -5,6 +5,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any, TypeVar
 
+import orjson
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -134,10 +135,22 @@ SeedYamlLoader.add_implicit_resolver(
 
 def read(path: Path) -> SeedFile:
     try:
-        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=SeedYamlLoader)  # noqa: S506
-        return SeedFile.model_validate(raw)
+        return SeedFile.model_validate(_parse(path.read_text(encoding="utf-8")))
     except (OSError, yaml.YAMLError, ValidationError) as error:
         raise SeedError(f"{path}: {error}") from error
+
+
+def _parse(text: str) -> Any:
+    """JSON (what `export` writes) as JSON; anything else as YAML.
+
+    JSON is nearly YAML, but not in what an export holds: YAML folds a NEL (U+0085) inside a
+    string into a space, refuses DEL and the C1 control characters outright, and reads a
+    number such as `1e+20` as a string. Parsed as YAML, an export would not load back exactly.
+    """
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return yaml.load(text, Loader=SeedYamlLoader)  # noqa: S506
 
 
 def source_text(seed_dir: Path, source: SeedSource) -> str:

@@ -14,8 +14,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, col, func, select
 
-from app.actors import service as actor_service
 from app.actors.schemas import ActorRef
+from app.claims import service as claim_service
 from app.errors import InvalidParameterError
 from app.insights.schemas import (
     ConflictClaim,
@@ -24,7 +24,8 @@ from app.insights.schemas import (
     ConflictList,
     ConflictValue,
 )
-from app.models import Claim, ClaimCommitment, ClaimSpeaker, Commitment, Source
+from app.models import Claim, ClaimCommitment, Commitment, Source
+from app.vocab import Stance
 
 _SUBJECT = col(Claim.value_subject)
 _PROPERTY = col(Claim.value_property)
@@ -70,6 +71,24 @@ def _conflicting_facts(filters: ConflictFilters) -> sa.Subquery:
     return sa.intersect(*parts).subquery("facts")
 
 
+def disputed_commitment_ids() -> sa.Select[tuple[str]]:
+    """Ids of the commitments with a claim that disputes them, or a claim whose value is in
+    conflict with another source's (the `has_conflicting_claims` filter)."""
+    facts = _conflicting_facts(ConflictFilters())
+    in_conflict = (
+        sa.select(col(ClaimCommitment.commitment_id))
+        .join(Claim, col(Claim.id) == col(ClaimCommitment.claim_id))
+        .join(
+            facts,
+            sa.and_(facts.c.value_subject == _SUBJECT, facts.c.value_property == _PROPERTY),
+        )
+    )
+    disputing = sa.select(col(ClaimCommitment.commitment_id)).where(
+        col(ClaimCommitment.stance) == Stance.DISPUTES
+    )
+    return sa.select(sa.union(disputing, in_conflict).subquery().c[0])
+
+
 def find(session: Session, filters: ConflictFilters) -> ConflictList:
     if filters.commitment is not None and session.get(Commitment, filters.commitment) is None:
         raise InvalidParameterError(
@@ -96,7 +115,7 @@ def find(session: Session, filters: ConflictFilters) -> ConflictList:
             col(Claim.id),
         )
     ).all()
-    speakers = _speakers(session, [claim.id for claim, _ in rows])
+    speakers = claim_service.speaker_refs(session, [claim.id for claim, _ in rows])
     groups: dict[tuple[str, str], dict[tuple[Any, ...], ConflictValue]] = defaultdict(dict)
     sources: dict[tuple[str, str], set[str]] = defaultdict(set)
     for claim, title in rows:
@@ -120,7 +139,7 @@ def find(session: Session, filters: ConflictFilters) -> ConflictList:
                 quote=claim.quote,
                 start_offset=claim.start_offset,
                 end_offset=claim.end_offset,
-                speakers=speakers[claim.id],
+                speakers=[ActorRef(**speaker) for speaker in speakers.get(claim.id, [])],
                 attribution=claim.attribution,
             )
         )
@@ -135,16 +154,3 @@ def find(session: Session, filters: ConflictFilters) -> ConflictList:
         for (subject, prop), values in groups.items()
     ]
     return ConflictList(items=items, total=len(items))
-
-
-def _speakers(session: Session, claim_ids: list[str]) -> dict[str, list[ActorRef]]:
-    rows = session.exec(
-        select(ClaimSpeaker.claim_id, ClaimSpeaker.actor_id)
-        .where(col(ClaimSpeaker.claim_id).in_(claim_ids))
-        .order_by(col(ClaimSpeaker.claim_id), col(ClaimSpeaker.position))
-    ).all()
-    refs = actor_service.refs(session, (actor_id for _, actor_id in rows))
-    speakers: dict[str, list[ActorRef]] = defaultdict(list)
-    for claim_id, actor_id in rows:
-        speakers[claim_id].append(refs[actor_id])
-    return speakers

@@ -131,6 +131,9 @@ class Totals(BaseModel):
     links: int = Field(description="Typed links between commitments.")
 
 
+STATS_TOP = 50  # obligors and sources listed, so the tile stays small however large the data
+
+
 class Stats(BaseModel):
     totals: Totals
     commitments_by_topic: list[TopicCount] = Field(
@@ -140,10 +143,12 @@ class Stats(BaseModel):
         description="Every status of the vocabulary, in vocabulary order, 0 when unused."
     )
     commitments_by_obligor: list[ObligorCount] = Field(
-        description="Actors bound by at least one commitment, most commitments first."
+        description=f"The {STATS_TOP} actors bound by the most commitments, most first "
+        "(`/v1/commitments?obligor=<id>` lists an actor's)."
     )
     claims_by_source: list[SourceCount] = Field(
-        description="Every source, most claims first (0 for a source nobody quotes yet)."
+        description=f"The {STATS_TOP} sources with the most claims, most first (0 for a "
+        "source nobody quotes yet; `/v1/sources` lists them all)."
     )
     claims_by_kind: list[ClaimKindCount] = Field(
         description="Every claim kind of the vocabulary, in vocabulary order, 0 when unused."

@@ -106,11 +106,20 @@ def matching_ids(entity_type: str, q: str) -> sa.Select[str]:
 
 def count(session: Session, q: str, types: Collection[EntityType] = ()) -> int:
     """How many records of `types` (default: all) match `q`."""
-    statement = sa.select(sa.func.count()).select_from(_document).where(_Matches(_query(q)))
     wanted = _type_filter(types)
+    if wanted is None and session.get_bind().dialect.name == "sqlite":
+        # Straight from the FTS5 index: ~40× faster than through `search_document` for a word
+        # that matches a fifth of a million claims.
+        return int(session.execute(_COUNT_ALL_SQLITE, {"query": checked(q)}).scalar_one())
+    statement = sa.select(sa.func.count()).select_from(_document).where(_Matches(_query(q)))
     if wanted is not None:
         statement = statement.where(_document.c.entity_type.in_(wanted))
     return int(session.execute(statement).scalar_one())
+
+
+_COUNT_ALL_SQLITE = sa.text(
+    "SELECT count(*) FROM search_fts WHERE search_fts MATCH :query"
+).bindparams(sa.bindparam("query", type_=_SearchQuery()))
 
 
 # `{types}` is empty, or a filter on `entity_type` when only some types are wanted.
@@ -119,7 +128,7 @@ _SEARCH_SQLITE = f"""
            snippet(search_fts, -1, '{MARK_START}', '{MARK_END}', '{ELLIPSIS}', {SNIPPET_WORDS})
     FROM search_fts
     WHERE search_fts MATCH :query AND rank MATCH 'bm25(0.0, 0.0, 2.5, 1.0)' {{types}}
-    ORDER BY rank
+    ORDER BY rank, entity_type, entity_id
     LIMIT :limit
 """
 

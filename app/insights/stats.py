@@ -1,4 +1,5 @@
-"""Counts for dashboard tiles. Vocabulary breakdowns list every value, 0 when unused."""
+"""Counts for dashboard tiles. Vocabulary breakdowns list every value, 0 when unused; the
+obligor and source breakdowns list the `STATS_TOP` largest."""
 
 from enum import StrEnum
 from typing import Any, TypeVar
@@ -7,6 +8,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, func, select
 
 from app.insights.schemas import (
+    STATS_TOP,
     ClaimKindCount,
     ObligorCount,
     SourceCount,
@@ -37,6 +39,7 @@ def compute(session: Session) -> Stats:
         .where(col(CommitmentParty.role) == PartyRole.OBLIGOR)
         .group_by(col(Actor.id), col(Actor.name))
         .order_by(func.count(sa.distinct(col(CommitmentParty.commitment_id))).desc(), col(Actor.id))
+        .limit(STATS_TOP)
     ).all()
     claims = func.count(col(Claim.id))
     sources = session.exec(
@@ -44,6 +47,7 @@ def compute(session: Session) -> Stats:
         .outerjoin(Claim, col(Claim.source_id) == col(Source.id))
         .group_by(col(Source.id), col(Source.title))
         .order_by(claims.desc(), col(Source.id))
+        .limit(STATS_TOP)
     ).all()
     return Stats(
         totals=Totals(

@@ -56,9 +56,11 @@ class ClaimSpeaker(SQLModel, table=True):
     """Who asserts a claim: the source's authors, or a person the source quotes."""
 
     __tablename__ = "claim_speaker"
+    # An actor's claims in id order, straight from the index (actor detail).
+    __table_args__ = (sa.Index("ix_claim_speaker_actor_id_claim_id", "actor_id", "claim_id"),)
 
     claim_id: str = Field(foreign_key="claim.id", primary_key=True, ondelete="CASCADE")
-    actor_id: str = Field(foreign_key="actor.id", primary_key=True, index=True)
+    actor_id: str = Field(foreign_key="actor.id", primary_key=True)
     position: int = Field(default=0)
 
 

@@ -21,7 +21,7 @@ class CommitmentBase(SQLModel):
     description: str | None = Field(
         default=None, max_length=4000, description="What was promised, in the sources' terms."
     )
-    topic: Topic = Field(sa_type=vocab_type(Topic, "topic"), index=True, description="Policy area.")
+    topic: Topic = Field(sa_type=vocab_type(Topic, "topic"), description="Policy area.")
     action: ActionKind = Field(
         sa_type=vocab_type(ActionKind, "action"), description="What the obligor undertakes to do."
     )
@@ -66,6 +66,10 @@ class CommitmentBase(SQLModel):
 
 
 class Commitment(CommitmentBase, Versioned, table=True):
+    # The dashboards' usual filter (a topic and a status), counted and paged in id order
+    # from the index alone; it also serves the topic filter on its own.
+    __table_args__ = (sa.Index("ix_commitment_topic_status", "topic", "status", "id"),)
+
     id: str = slug_field("Stable slug, e.g. `us-fentanyl-tariff-cut`.")
     status: CommitmentStatus = Field(
         default=CommitmentStatus.ANNOUNCED,
@@ -79,9 +83,13 @@ class CommitmentParty(SQLModel, table=True):
     """An actor bound by (obligor) or owed (counterparty) a commitment."""
 
     __tablename__ = "commitment_party"
+    # What an actor owes or is owed, in commitment id order, straight from the index.
+    __table_args__ = (
+        sa.Index("ix_commitment_party_actor_id_role", "actor_id", "role", "commitment_id"),
+    )
 
     commitment_id: str = Field(foreign_key="commitment.id", primary_key=True, ondelete="CASCADE")
-    actor_id: str = Field(foreign_key="actor.id", primary_key=True, index=True)
+    actor_id: str = Field(foreign_key="actor.id", primary_key=True)
     role: PartyRole = Field(sa_type=vocab_type(PartyRole, "role"), primary_key=True)
 
 

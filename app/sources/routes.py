@@ -3,7 +3,7 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
-from fastapi.responses import HTMLResponse, PlainTextResponse, StreamingResponse
+from fastapi.responses import HTMLResponse, PlainTextResponse
 
 from app.api.deps import ListParamsDep, SessionDep, WriteSessionDep
 from app.api.idempotency import IdempotencyDep
@@ -29,11 +29,10 @@ router = APIRouter(prefix="/v1/sources", tags=["sources"])
 @router.get("", response_model=Page[SourcePublic], summary="List sources")
 def list_sources(
     request: Request,
-    response: Response,
     session: SessionDep,
     page: ListParamsDep,
     filters: Annotated[SourceFilters, Query()],
-) -> Page[SourcePublic] | StreamingResponse:
+) -> Response:
     """The documents the knowledge base is built from: metadata only as the texts state it
     (unknown dates, titles and authors are null, never invented). The text is at `/text`."""
 
@@ -41,7 +40,7 @@ def list_sources(
         result = source_service.list_page(session, filters, limit, cursor)
         return source_service.to_public(session, result.rows), result
 
-    return respond_page(request, response, page, fetch, SourcePublic)
+    return respond_page(request, page, fetch, SourcePublic)
 
 
 @router.get("/{source_id}", response_model=SourceDetail, summary="Get one source")

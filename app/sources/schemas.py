@@ -6,7 +6,7 @@ from typing import Literal, TypeAlias
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from app.actors.schemas import ActorRef
-from app.api.filters import require_ordered
+from app.api.filters import IsoDate, iso_date, not_null, require_ordered
 from app.claims.schemas import ClaimPublic
 from app.models.base import FORBID_EXTRA, SLUG_MAX, SLUG_PATTERN
 from app.models.source import SourceBase
@@ -20,6 +20,8 @@ class SourceCreate(SourceBase):
     text: str = Field(min_length=1, description="Full text; claims quote it verbatim.")
     authors: list[str] = Field(default_factory=list, description="Actor ids of the authors.")
     translators: list[str] = Field(default_factory=list, description="Actor ids of translators.")
+
+    _iso_published_on = field_validator("published_on", mode="before")(iso_date)
 
 
 class SourcePublic(SourceBase):
@@ -73,7 +75,10 @@ class SourceUpdate(BaseModel):
     """A partial update: only the fields sent change; `null` clears an optional field;
     `authors` and `translators` replace the lists."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra=not_null("kind", "language", "text", "authors", "translators"),
+    )
 
     title: str | None = Field(
         default=None, max_length=500, description="Title as printed; null when none is printed."
@@ -85,7 +90,7 @@ class SourceUpdate(BaseModel):
         pattern=SLUG_PATTERN,
         description="Actor id of the publisher the text names.",
     )
-    published_on: date | None = Field(
+    published_on: IsoDate | None = Field(
         default=None, description="Publication date the text names; null if none."
     )
     language: str | None = Field(

@@ -14,7 +14,7 @@ from app import writes
 from app.actors import service as actor_service
 from app.api.paging import PageResult, paginate, sort_key
 from app.claims import service as claim_service
-from app.errors import ConflictError, NotFoundError
+from app.errors import ConflictError, InvalidParameterError, NotFoundError
 from app.insights import search
 from app.models import Claim, Source, SourceContributor
 from app.sources.schemas import (
@@ -239,8 +239,8 @@ def marked_text(session: Session, source: Source, mark: str) -> str:
         statement = statement.where(Claim.id == mark)
     spans = session.exec(statement).all()
     if mark != "all" and not spans:
-        raise NotFoundError(
-            f"Source {source.id!r} has no claim {mark!r}.", resource="claim", id=mark
+        raise InvalidParameterError(
+            f"`mark`: source {source.id!r} has no claim {mark!r}.", parameter="mark"
         )
     text = source.text
     cuts = sorted({0, len(text), *(s for _, s, _ in spans), *(e for _, _, e in spans)})

@@ -3,7 +3,6 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request, Response
-from fastapi.responses import StreamingResponse
 
 from app.api.deps import ListParamsDep, SessionDep, WriteSessionDep
 from app.api.listing import respond_page
@@ -33,11 +32,10 @@ RESOURCE_PATHS = {
 @router.get("", response_model=Page[TombstonePublic], summary="List deleted records")
 def list_tombstones(
     request: Request,
-    response: Response,
     session: SessionDep,
     page: ListParamsDep,
     filters: Annotated[TombstoneFilters, Query()],
-) -> Page[TombstonePublic] | StreamingResponse:
+) -> Response:
     """Records deleted through the API and not (yet) restored, each kept whole as it was at
     deletion: a deleted commitment's snapshot also holds its status history, its links and the
     claims' stances towards it. The audit log (`/v1/history/{type}/{id}`) says who deleted it
@@ -50,7 +48,7 @@ def list_tombstones(
         items = [TombstonePublic.model_validate(t, from_attributes=True) for t in result.rows]
         return items, result
 
-    return respond_page(request, response, page, fetch, TombstonePublic)
+    return respond_page(request, page, fetch, TombstonePublic)
 
 
 @router.post(

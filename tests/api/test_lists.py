@@ -21,7 +21,7 @@ from app.models import (
     Source,
     StatusEvent,
 )
-from app.vocab import CommitmentStatus, PartyRole
+from app.vocab import CommitmentStatus, PartyRole, Stance
 from tests.support.http import walk
 
 pytestmark = pytest.mark.anyio
@@ -119,6 +119,39 @@ async def test_status_and_action_filters(client: httpx.AsyncClient, session: Ses
     assert set(await ids(client, f"/v1/commitments?status={row.status}")) == set(by_status)
     by_action = session.exec(select(Commitment.id).where(Commitment.action == row.action)).all()
     assert set(await ids(client, f"/v1/commitments?action={row.action}")) == set(by_action)
+
+
+async def test_has_conflicting_claims_splits_commitments_by_disputes_and_conflicts(
+    client: httpx.AsyncClient, session: Session
+) -> None:
+    disputed = set(
+        session.exec(
+            select(ClaimCommitment.commitment_id).where(ClaimCommitment.stance == Stance.DISPUTES)
+        ).all()
+    )
+    conflicts = (await client.get("/v1/conflicts")).json()["items"]
+    conflicting_claims = {
+        claim["claim_id"]
+        for group in conflicts
+        for value in group["values"]
+        for claim in value["claims"]
+    }
+    every = set(await ids(client, "/v1/commitments?limit=200"))
+    # The seed's one conflict (the meeting's duration) bears on no commitment: tie one in.
+    undisputed = sorted(every - disputed)[0]
+    session.add(
+        ClaimCommitment(
+            claim_id=sorted(conflicting_claims)[0],
+            commitment_id=undisputed,
+            stance=Stance.QUALIFIES,
+        )
+    )
+    session.commit()
+    expected = disputed | {undisputed}
+    with_conflicts = set(await ids(client, "/v1/commitments?has_conflicting_claims=true"))
+    without = set(await ids(client, "/v1/commitments?has_conflicting_claims=false"))
+    assert with_conflicts == expected
+    assert without == every - expected
 
 
 async def test_commitments_by_source(client: httpx.AsyncClient, session: Session) -> None:
@@ -256,6 +289,19 @@ async def test_csv_of_an_empty_list_still_has_its_header(client: httpx.AsyncClie
     response = await client.get("/v1/claims?format=csv&source=no-such-source")
     assert response.text.splitlines()[0].startswith("id,")
     assert len(response.text.splitlines()) == 1
+
+
+@pytest.mark.parametrize(
+    ("query", "parameter"),
+    [("cursor=forged", "cursor"), ("obligor=nobody-at-all", "obligor")],
+)
+async def test_csv_with_a_bad_filter_is_a_400_before_any_row(
+    client: httpx.AsyncClient, query: str, parameter: str
+) -> None:
+    response = await client.get(f"/v1/commitments?format=csv&{query}")
+    assert response.status_code == 400
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["parameter"] == parameter
 
 
 @pytest.mark.parametrize(

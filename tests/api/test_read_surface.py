@@ -2,9 +2,18 @@
 
 import httpx
 import pytest
-from sqlmodel import Session, func, select
+from sqlmodel import Session, col, func, select
 
-from app.models import Actor, Claim, ClaimCommitment, Commitment, Source
+from app.actors.schemas import CLAIMS_IN_DETAIL, COMMITMENTS_IN_DETAIL
+from app.models import (
+    Actor,
+    Claim,
+    ClaimCommitment,
+    ClaimSpeaker,
+    Commitment,
+    CommitmentParty,
+    Source,
+)
 from tests.support.http import walk
 
 pytestmark = pytest.mark.anyio
@@ -100,6 +109,29 @@ async def test_commitment_detail_carries_its_evidence(
     assert detail["status_history"]
     assert detail["status"] == detail["status_history"][-1]["status"]
     assert detail["corroboration"] >= 1
+
+
+async def test_actor_detail_lists_and_counts_what_it_owes_is_owed_and_says(
+    client: httpx.AsyncClient, session: Session
+) -> None:
+    for actor_id in session.exec(select(Actor.id)).all():
+        detail = (await client.get(f"/v1/actors/{actor_id}")).json()
+        for field, role in (
+            ("commitments_owed", "obligor"),
+            ("commitments_owed_to", "counterparty"),
+        ):
+            owed = session.exec(
+                select(CommitmentParty.commitment_id)
+                .where(CommitmentParty.actor_id == actor_id, CommitmentParty.role == role)
+                .order_by(col(CommitmentParty.commitment_id))
+            ).all()
+            assert [c["id"] for c in detail[field]] == list(owed)[:COMMITMENTS_IN_DETAIL]
+            assert detail[f"{field}_total"] == len(owed)
+        spoken = session.exec(
+            select(func.count()).select_from(ClaimSpeaker).where(ClaimSpeaker.actor_id == actor_id)
+        ).one()
+        assert detail["claims_asserted_total"] == spoken
+        assert len(detail["claims_asserted"]) == min(spoken, CLAIMS_IN_DETAIL)
 
 
 async def test_source_text_is_served_verbatim(client: httpx.AsyncClient, session: Session) -> None:
