@@ -226,7 +226,7 @@ class Server:
 
 
 @contextmanager
-def killable_server(url: str, headers: dict[str, str], workers: int = 2) -> Iterator[Server]:
+def killable_server(url: str, headers: dict[str, str], workers: int = 1) -> Iterator[Server]:
     """`python -m app serve` in a process group of its own, ready; stopped (if the test has
     not killed it) when the block ends."""
     with serving(url, workers, TIMEOUT, own_group=True) as (base_url, process):
@@ -376,7 +376,7 @@ def test_a_server_killed_in_the_middle_of_its_largest_write_keeps_all_or_nothing
             # Restarted once more (one worker is enough here): it serves, and the client's retry
             # of the last killed write (same Idempotency-Key) goes through whole, or is replayed
             # if the write had landed.
-            with killable_server(database, headers, workers=1) as server:
+            with killable_server(database, headers) as server:
                 check_restarted(server, trials[-1])
                 before = counts_of(database)
                 retry = post_big(server, trials[-1].commitment_id)

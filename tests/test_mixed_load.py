@@ -53,7 +53,7 @@ from tests.support.loadgen import changed, database_counts
 pytestmark = pytest.mark.anyio
 
 CLIENTS = 20
-SECONDS = float(os.environ.get("MIXED_LOAD_SECONDS", "5"))
+SECONDS = float(os.environ.get("MIXED_LOAD_SECONDS", "3"))
 # Beyond SQLite's busy_timeout (10 s), so that a write kept waiting that long gets its answer.
 TIMEOUT = 15.0
 STARTUP = 60.0  # for two workers to import the app on a busy machine (a few seconds when idle)

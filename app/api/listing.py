@@ -8,6 +8,7 @@ values JSON.
 
 import csv
 import io
+import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, Literal
 
@@ -25,6 +26,7 @@ Item = BaseModel | Mapping[str, Any]
 FetchPage = Callable[[int, str | None], tuple[Sequence[Item], PageResult[Any]]]
 
 CSV_CHUNK = 500
+_UNSAFE_IN_FILENAME = re.compile(r"[^A-Za-z0-9._-]")
 CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
 
 ListFormat = Literal["json", "csv"]
@@ -53,7 +55,9 @@ def csv_response(
     """The whole list as streamed CSV when the client asked for CSV, else None."""
     if not _wants_csv(request, params.format):
         return None
-    filename = request.url.path.rstrip("/").rsplit("/", 1)[-1]
+    # The last path segment, in the characters a header can carry (an id may hold any).
+    segment = request.url.path.rstrip("/").rsplit("/", 1)[-1]
+    filename = _UNSAFE_IN_FILENAME.sub("_", segment)
     # The first chunk is read now: a bad filter or cursor is then a 400 problem, which could
     # not be sent any more once the 200 and the CSV header line were on their way.
     first = fetch(CSV_CHUNK, params.cursor)

@@ -291,6 +291,14 @@ async def test_csv_of_an_empty_list_still_has_its_header(client: httpx.AsyncClie
     assert len(response.text.splitlines()) == 1
 
 
+async def test_csv_of_a_history_names_its_file_safely_whatever_the_id(
+    client: httpx.AsyncClient,
+) -> None:
+    response = await client.get("/v1/history/actor/\u0100-\u6c8f?format=csv")
+    assert response.status_code == 200
+    assert response.headers["content-disposition"] == 'attachment; filename="_-_.csv"'
+
+
 @pytest.mark.parametrize(
     ("query", "parameter"),
     [("cursor=forged", "cursor"), ("obligor=nobody-at-all", "obligor")],
