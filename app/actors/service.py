@@ -155,12 +155,15 @@ def _references(session: Session, actor_id: str) -> list[str]:
     return found
 
 
+_ALIASES = (
+    sa.select(col(ActorAlias.actor_id), col(ActorAlias.alias))
+    .where(col(ActorAlias.actor_id).in_(sa.bindparam("actor_ids", expanding=True)))
+    .order_by(col(ActorAlias.id))
+)
+
+
 def aliases_by_actor(session: Session, actor_ids: Iterable[str]) -> dict[str, list[str]]:
-    rows = session.exec(
-        select(ActorAlias.actor_id, ActorAlias.alias)
-        .where(col(ActorAlias.actor_id).in_(list(actor_ids)))
-        .order_by(col(ActorAlias.id))
-    ).all()
+    rows = session.connection().execute(_ALIASES, {"actor_ids": list(actor_ids)})
     aliases: dict[str, list[str]] = defaultdict(list)
     for actor_id, alias in rows:
         aliases[actor_id].append(alias)
@@ -239,11 +242,6 @@ _ACTOR_ID: sa.BindParameter[str] = sa.bindparam("actor_id")
 _REF_COLUMNS = (col(Actor.id), col(Actor.name), col(Actor.kind))
 _PARENT = sa.select(*_REF_COLUMNS).where(col(Actor.id) == sa.bindparam("affiliation_id"))
 _MEMBERS = sa.select(*_REF_COLUMNS).where(col(Actor.affiliation_id) == _ACTOR_ID)
-_ALIASES = (
-    sa.select(col(ActorAlias.alias))
-    .where(col(ActorAlias.actor_id) == _ACTOR_ID)
-    .order_by(col(ActorAlias.id))
-)
 # Joins from the actor's index entries, in their order, so each list stops after its cap
 # (indexes of migration 2026_11_23_0004).
 _OWED = (
@@ -286,9 +284,11 @@ def detail(session: Session, actor_id: str) -> dict[str, Any]:
     if row is None:
         raise _not_found(actor_id)
     record = dict(row._mapping)
-    record["aliases"] = list(connection.execute(_ALIASES, key).scalars())
-    parent = connection.execute(_PARENT, {"affiliation_id": record["affiliation_id"]}).first()
-    record["affiliation"] = dict(parent._mapping) if parent is not None else None
+    record["aliases"] = aliases_by_actor(session, [actor_id]).get(actor_id, [])
+    record["affiliation"] = None
+    if record["affiliation_id"] is not None:
+        parent = connection.execute(_PARENT, {"affiliation_id": record["affiliation_id"]})
+        record["affiliation"] = dict(parent.one()._mapping)
     record["members"] = [dict(m._mapping) for m in connection.execute(_MEMBERS, key)]
     counts = dict(connection.execute(_OWED_COUNTS, key).all())
     for role, field in (
