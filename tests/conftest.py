@@ -55,19 +55,44 @@ class DatabaseFactory:
         return self._stack.enter_context(fresh_database(self._server, label))
 
 
-@pytest.fixture(scope="session", params=ENGINES)
-def seeded_engine(
-    request: pytest.FixtureRequest, empty_database_url: DatabaseFactory
-) -> Iterator[Engine]:
+class SeededEngines:
+    """A migrated, seeded database per engine, built on first use and shared by the whole run."""
+
+    def __init__(self, databases: DatabaseFactory) -> None:
+        self._databases = databases
+        self._engines: dict[str, Engine] = {}
+
+    def get(self, engine_name: str) -> Engine:
+        if engine_name not in self._engines:
+            url = self._databases(engine_name, "seeded")
+            schema.upgrade(url)
+            engine = create_db_engine(url)
+            with Session(engine) as session:
+                seed_loader.load(session, Settings().seed_file)
+                session.commit()
+            self._engines[engine_name] = engine
+        return self._engines[engine_name]
+
+    def dispose(self) -> None:
+        for engine in self._engines.values():
+            engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def seeded_engines(empty_database_url: DatabaseFactory) -> Iterator[SeededEngines]:
+    engines = SeededEngines(empty_database_url)
+    yield engines
+    engines.dispose()
+
+
+# Module-scoped, not session-scoped: pytest keeps one instance of a parametrized fixture at a
+# time, so a session-scoped one was torn down and seeded again each time pytest-xdist's
+# module-by-module order switched engines. The databases themselves live in `seeded_engines`.
+@pytest.fixture(scope="module", params=ENGINES)
+def seeded_engine(request: pytest.FixtureRequest, seeded_engines: SeededEngines) -> Engine:
     """A migrated, seeded database of each engine, shared by the whole run (read-only)."""
-    url = empty_database_url(request.param, "seeded")
-    schema.upgrade(url)
-    engine = create_db_engine(url)
-    with Session(engine) as session:
-        seed_loader.load(session, Settings().seed_file)
-        session.commit()
-    yield engine
-    engine.dispose()
+    engine_name: str = request.param
+    return seeded_engines.get(engine_name)
 
 
 @pytest.fixture
