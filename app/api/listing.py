@@ -21,8 +21,9 @@ from app.api.deps import ListParams
 from app.api.paging import PageResult
 from app.api.responses import ORJSONResponse, json_bytes, set_next_link
 
-# A page's items: response models, or plain dicts of the same shape from the hot reads.
-Item = BaseModel | Mapping[str, Any]
+# A page's items: response models, plain dicts of the same shape, or the JSON text of one
+# that the database wrote (see `app.api.sql_json`).
+Item = BaseModel | Mapping[str, Any] | orjson.Fragment
 FetchPage = Callable[[int, str | None], tuple[Sequence[Item], PageResult[Any]]]
 
 CSV_CHUNK = 500

@@ -119,7 +119,9 @@ def paginate(
     """Apply order, keyset condition and limit to `statement` (which selects the entity)."""
     total = None
     if cursor is None:
-        counted = select(func.count()).select_from(statement.order_by(None).subquery())
+        # Over the ids alone: a row's other columns (JSON built per row, say) cost nothing.
+        matching = statement.with_only_columns(id_column, maintain_column_froms=True)
+        counted = select(func.count()).select_from(matching.order_by(None).subquery())
         total = session.connection().execute(counted).scalar_one()
     column = sort.column
     if cursor is not None:

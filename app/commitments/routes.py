@@ -3,6 +3,7 @@
 from datetime import date
 from typing import Annotated, Any
 
+import orjson
 from fastapi import APIRouter, Query, Request, Response
 
 from app.api.deps import ListParamsDep, SessionDep, WriteSessionDep
@@ -21,7 +22,6 @@ from app.commitments.schemas import (
     CommitmentUpdate,
     StatusEventIn,
 )
-from app.commitments.service import Record
 from app.db import commit
 
 router = APIRouter(prefix="/v1/commitments", tags=["commitments"])
@@ -42,9 +42,9 @@ async def list_commitments(
     (`actor=Beijing`). With `as_of=2025-11-01`, statuses are those that stood on that day.
     """
 
-    def fetch(limit: int, cursor: str | None) -> tuple[list[Record], PageResult[Any]]:
+    def fetch(limit: int, cursor: str | None) -> tuple[list[orjson.Fragment], PageResult[Any]]:
         result = commitment_service.list_page(session, filters, limit, cursor)
-        return commitment_service.to_public(session, result.rows, filters.as_of), result
+        return [orjson.Fragment(item) for item in result.rows], result
 
     return respond_page(request, page, fetch, CommitmentPublic)
 

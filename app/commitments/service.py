@@ -1,21 +1,23 @@
 """Commitment logic: writes (with parties and terms), status events, detail with evidence."""
 
-from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
+import orjson
 import sqlalchemy as sa
 from sqlmodel import Session, SQLModel, col, select
 
 from app import writes
 from app.actors import service as actor_service
 from app.api.paging import PageResult, paginate, sort_key
+from app.api.sql_json import json_array, json_float, json_object, json_text, utc_timestamp
 from app.claims import service as claim_service
 from app.commitments.schemas import (
     DATE_COLUMNS,
     DATE_FIELDS,
     CommitmentCreate,
     CommitmentFilters,
+    CommitmentPublic,
     CommitmentUpdate,
     StatusEventCreate,
     StatusEventIn,
@@ -215,18 +217,30 @@ def status_on(day: date) -> sa.ScalarSelect[Any]:
 
 def list_page(
     session: Session, filters: CommitmentFilters, limit: int, cursor: str | None
-) -> PageResult[sa.Row[Any]]:
-    statement = sa.select(COMMITMENT_TABLE)
+) -> PageResult[str]:
+    """A page of `CommitmentPublic` items as JSON text, built by the database.
+
+    The keyset query picks the page's ids; one prebuilt statement then writes their JSON (a
+    statement built per request would spend more on its cache key than on the SQL).
+    """
+    sort = sort_key(filters.sort, SORT_COLUMNS)
+    keys = [COMMITMENT_TABLE.c.id] + ([sort.column] if sort.column is not None else [])
+    statement = sa.select(*keys)
     for condition in _conditions(session, filters):
         statement = statement.where(condition)
-    return paginate(
+    page = paginate(
         session,
         statement,
         id_column=col(Commitment.id),
-        sort=sort_key(filters.sort, SORT_COLUMNS),
+        sort=sort,
         limit=limit,
         cursor=cursor,
     )
+    ids = [row.id for row in page.rows]
+    items = _ITEMS if filters.as_of is None else _items(_item(status_on(filters.as_of)))
+    rows = session.connection().execute(items, {"ids": ids})
+    json_by_id: dict[str, str] = dict(rows.all())
+    return PageResult([json_by_id[i] for i in ids], page.next_cursor, page.total)
 
 
 def _conditions(session: Session, filters: CommitmentFilters) -> list[sa.ColumnElement[bool]]:
@@ -277,51 +291,72 @@ def _conditions(session: Session, filters: CommitmentFilters) -> list[sa.ColumnE
     return conditions
 
 
-def statuses_on(
-    session: Session, commitment_ids: list[str], day: date
-) -> dict[str, CommitmentStatus]:
-    """The status of each commitment as it stood on `day`, in one query."""
-    events = session.exec(
-        select(StatusEvent.commitment_id, StatusEvent.status)
-        .where(col(StatusEvent.commitment_id).in_(commitment_ids), StatusEvent.occurred_on <= day)
-        .order_by(col(StatusEvent.occurred_on), col(StatusEvent.id))
-    ).all()
-    return {commitment_id: CommitmentStatus(status) for commitment_id, status in events}
-
-
-# The hot reads below build plain dicts shaped as `CommitmentPublic` / `CommitmentDetail` from
-# Core rows, with no ORM object or model validation per row (see
-# `app.api.responses.json_bytes`). Their statements are built once, at import, and run on the
-# session's connection.
+# The hot reads below have the database write each `CommitmentPublic` item as JSON
+# (`app.api.sql_json`): no ORM object, no row processing and no model validation per row; the
+# list hands the text straight to the response. Their statements are built once, at import,
+# and run on the session's connection.
 Record = dict[str, Any]
 
-_IDS: sa.BindParameter[list[str]] = sa.bindparam("ids", expanding=True)
 _ID: sa.BindParameter[str] = sa.bindparam("commitment_id")
-_ROW = sa.select(COMMITMENT_TABLE).where(COMMITMENT_TABLE.c.id == _ID)
-_PARTIES = (
-    sa.select(
-        col(CommitmentParty.commitment_id),
-        col(CommitmentParty.role),
-        col(Actor.id),
-        col(Actor.name),
-        col(Actor.kind),
+_ACTOR_REF = json_object({"id": col(Actor.id), "name": col(Actor.name), "kind": col(Actor.kind)})
+
+
+def _parties(role: PartyRole) -> sa.ColumnElement[Any]:
+    rows = (
+        sa.select()
+        .select_from(CommitmentParty)
+        .join(Actor, col(Actor.id) == col(CommitmentParty.actor_id))
+        .where(
+            col(CommitmentParty.commitment_id) == COMMITMENT_TABLE.c.id,
+            col(CommitmentParty.role) == role,
+        )
+        .order_by(col(Actor.id))
     )
-    .join(Actor, col(Actor.id) == col(CommitmentParty.actor_id))
-    .where(col(CommitmentParty.commitment_id).in_(_IDS))
-    .order_by(col(CommitmentParty.commitment_id), col(Actor.id))
+    return json_array(_ACTOR_REF, rows, COMMITMENT_TABLE)
+
+
+_TERMS = json_array(
+    json_object(
+        {
+            "measure": col(CommitmentTerm.measure),
+            "from_value": json_float(col(CommitmentTerm.from_value)),
+            "to_value": json_float(col(CommitmentTerm.to_value)),
+            "unit": col(CommitmentTerm.unit),
+            "note": col(CommitmentTerm.note),
+        }
+    ),
+    sa.select()
+    .select_from(CommitmentTerm)
+    .where(col(CommitmentTerm.commitment_id) == COMMITMENT_TABLE.c.id)
+    .order_by(col(CommitmentTerm.position)),
+    COMMITMENT_TABLE,
 )
-_TERMS = (
-    sa.select(
-        col(CommitmentTerm.commitment_id),
-        col(CommitmentTerm.measure),
-        col(CommitmentTerm.from_value),
-        col(CommitmentTerm.to_value),
-        col(CommitmentTerm.unit),
-        col(CommitmentTerm.note),
-    )
-    .where(col(CommitmentTerm.commitment_id).in_(_IDS))
-    .order_by(col(CommitmentTerm.commitment_id), col(CommitmentTerm.position))
-)
+
+
+def _item(status: sa.ColumnElement[Any]) -> sa.ColumnElement[str]:
+    """A commitment row as `CommitmentPublic` JSON text, with `status` as its status."""
+    columns = COMMITMENT_TABLE.c
+    values: dict[str, Any] = {
+        "status": status,
+        "obligors": _parties(PartyRole.OBLIGOR),
+        "counterparties": _parties(PartyRole.COUNTERPARTY),
+        "terms": _TERMS,
+        "created_at": utc_timestamp(columns.created_at),
+        "updated_at": utc_timestamp(columns.updated_at),
+    }
+    fields = {name: values.get(name, columns.get(name)) for name in CommitmentPublic.model_fields}
+    return json_text(json_object(fields))
+
+
+def _items(item: sa.ColumnElement[str]) -> sa.Select[Any]:
+    """(id, JSON text) of the commitments whose ids are bound as `ids`."""
+    ids: sa.BindParameter[list[str]] = sa.bindparam("ids", expanding=True)
+    return sa.select(COMMITMENT_TABLE.c.id, item).where(COMMITMENT_TABLE.c.id.in_(ids))
+
+
+_ITEM = _item(COMMITMENT_TABLE.c.status)
+_ITEMS = _items(_ITEM)
+_ROW = sa.select(_ITEM).where(COMMITMENT_TABLE.c.id == _ID)
 _HISTORY = (
     sa.select(
         col(StatusEvent.id),
@@ -368,38 +403,6 @@ _EVIDENCE = (
     .where(col(ClaimCommitment.commitment_id) == _ID)
     .order_by(col(Claim.source_id), col(Claim.start_offset), col(Claim.id))
 )
-_ROLE_FIELDS = {PartyRole.OBLIGOR: "obligors", PartyRole.COUNTERPARTY: "counterparties"}
-
-
-def to_public(
-    session: Session, rows: Sequence[sa.Row[Any]], as_of: date | None = None
-) -> list[Record]:
-    """`CommitmentPublic` dicts of commitment table rows; with `as_of`, each status is the one
-    that stood on that day."""
-    connection = session.connection()
-    records = [dict(row._mapping) for row in rows]
-    ids = {"ids": [record["id"] for record in records]}
-    for record in records:
-        record |= {"obligors": [], "counterparties": [], "terms": []}
-    by_id = {record["id"]: record for record in records}
-    for commitment_id, role, actor_id, name, kind in connection.execute(_PARTIES, ids):
-        by_id[commitment_id][_ROLE_FIELDS[role]].append(
-            {"id": actor_id, "name": name, "kind": kind}
-        )
-    for commitment_id, measure, from_value, to_value, unit, note in connection.execute(_TERMS, ids):
-        by_id[commitment_id]["terms"].append(
-            {
-                "measure": measure,
-                "from_value": from_value,
-                "to_value": to_value,
-                "unit": unit,
-                "note": note,
-            }
-        )
-    if as_of is not None:
-        for commitment_id, status in statuses_on(session, ids["ids"], as_of).items():
-            by_id[commitment_id]["status"] = status
-    return records
 
 
 def detail(session: Session, commitment_id: str, as_of: date | None = None) -> Record:
@@ -420,7 +423,9 @@ def detail(session: Session, commitment_id: str, as_of: date | None = None) -> R
             resource="commitment",
             id=commitment_id,
         )
-    record = to_public(session, [row], as_of)[0]
+    record: Record = orjson.loads(row[0])
+    if as_of is not None:
+        record["status"] = history[-1].status
     record["status_history"] = [dict(event._mapping) for event in history]
     record["links"] = [
         {
