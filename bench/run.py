@@ -141,6 +141,23 @@ class Server:
             time.sleep(0.3)
         raise RuntimeError(f"{self.name} did not become ready; see {self.log}")
 
+    def wait_idle(self, quick: float = 0.05, limit: float = 180) -> None:
+        """Wait until the server answers its ready path within `quick` seconds.
+
+        wrk stops sending when its time is up, but the server still works through what it
+        had queued: a few slow requests (stats at 1M) would eat into the next target's round.
+        """
+        deadline = time.monotonic() + limit
+        while time.monotonic() < deadline:
+            begun = time.monotonic()
+            try:
+                httpx.get(self.base + self.ready_path, timeout=limit)
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() - begun < quick:
+                return
+            time.sleep(0.2)
+
     def stop(self) -> None:
         if self.process is None or self.process.poll() is not None:
             return
@@ -546,6 +563,7 @@ def measure(
     if target.server is None:
         result = db_floor.replay(replayer, target.statements, min(seconds, args.db_seconds))
         return Measurement(result.rate, result.percentile(50), result.percentile(99))
+    target.server.wait_idle()
     return run_wrk(target.server.base, files[target.name], seconds, args.connections)
 
 
