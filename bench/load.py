@@ -73,10 +73,19 @@ def _on_server(url: str, statement: str) -> None:
 
 
 def finish(engine: Engine) -> float:
-    """Planner statistics (and, on SQLite, an emptied WAL); returns the seconds it took."""
+    """Planner statistics (and, on SQLite, an emptied WAL); returns the seconds it took.
+
+    PostgreSQL gets VACUUM ANALYZE, as autovacuum would give a loaded table in time: until
+    the visibility map is set, a count has to visit the heap instead of the index alone
+    (the list's first-page count at 1M: 8.6 ms before, 1.4 ms after).
+    """
     started = time.perf_counter()
-    with engine.begin() as connection:
-        connection.execute(text("ANALYZE"))
+    if engine.dialect.name == "postgresql":
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.execute(text("VACUUM ANALYZE"))
+    else:
+        with engine.begin() as connection:
+            connection.execute(text("ANALYZE"))
     if engine.dialect.name == "sqlite":
         with engine.connect() as connection:
             connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")

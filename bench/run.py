@@ -372,11 +372,13 @@ def ensure_data(scale: str, url: str, reload: bool, seed: int) -> dict[str, Any]
                 engine = create_db_engine(url)
                 with engine.connect() as connection:
                     claims = connection.execute(text("SELECT count(*) FROM claim")).scalar()
-                engine.dispose()
                 if claims == previous["claims"]:
                     schema.upgrade(url)  # data built before a later migration
+                    bench_load.finish(engine)  # as a fresh load leaves it (a no-op if so)
+                    engine.dispose()
                     previous["reused"] = True
                     return previous
+                engine.dispose()
             except Exception:  # a missing or broken database is rebuilt
                 pass
     print(f"loading {scale} into {make_url(url).render_as_string()}", flush=True)
