@@ -4,6 +4,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
+import orjson
 import sqlalchemy as sa
 from sqlmodel import Session, SQLModel, col, func, select
 
@@ -12,12 +13,22 @@ from app.actors.schemas import (
     CLAIMS_IN_DETAIL,
     COMMITMENTS_IN_DETAIL,
     ActorCreate,
+    ActorDetail,
     ActorFilters,
     ActorPublic,
     ActorRef,
     ActorUpdate,
 )
 from app.api.paging import PageResult, paginate, sort_key
+from app.api.prebuilt import Prebuilt
+from app.api.sql_json import (
+    json_array,
+    json_nested,
+    json_object,
+    json_string,
+    json_text,
+    utc_timestamp,
+)
 from app.errors import ConflictError, InvalidParameterError, NotFoundError, UnprocessableError
 from app.insights import search
 from app.models import (
@@ -33,7 +44,7 @@ from app.models import (
 from app.vocab import PartyRole
 
 ACTOR_TABLE = SQLModel.metadata.tables["actor"]
-ACTOR_ROW = sa.select(ACTOR_TABLE).where(ACTOR_TABLE.c.id == sa.bindparam("actor_id"))
+ALIAS_TABLE = SQLModel.metadata.tables["actor_alias"]
 
 
 def _not_found(actor_id: str) -> NotFoundError:
@@ -238,66 +249,120 @@ def list_page(
     )
 
 
+# An actor's detail, written as JSON by the database in one statement (`app.api.sql_json`).
+# The capped lists join from the actor's index entries, in their order, so each stops after
+# its cap (indexes of migration 2026_11_23_0004).
 _ACTOR_ID: sa.BindParameter[str] = sa.bindparam("actor_id")
-_REF_COLUMNS = (col(Actor.id), col(Actor.name), col(Actor.kind))
-_PARENT = sa.select(*_REF_COLUMNS).where(col(Actor.id) == sa.bindparam("affiliation_id"))
-_MEMBERS = sa.select(*_REF_COLUMNS).where(col(Actor.affiliation_id) == _ACTOR_ID)
-# Joins from the actor's index entries, in their order, so each list stops after its cap
-# (indexes of migration 2026_11_23_0004).
-_OWED = (
-    sa.select(
-        col(Commitment.id), col(Commitment.title), col(Commitment.topic), col(Commitment.status)
+_PARENT = ACTOR_TABLE.alias("parent")
+_MEMBER = ACTOR_TABLE.alias("member")
+
+
+def _ref(actor: sa.FromClause) -> json_object:
+    return json_object({"id": actor.c.id, "name": actor.c.name, "kind": actor.c.kind})
+
+
+def _owed(role: PartyRole) -> sa.ColumnElement[Any]:
+    commitment = json_object(
+        {
+            "id": col(Commitment.id),
+            "title": col(Commitment.title),
+            "topic": col(Commitment.topic),
+            "status": col(Commitment.status),
+        }
     )
-    .join(CommitmentParty, col(CommitmentParty.commitment_id) == col(Commitment.id))
-    .where(
-        col(CommitmentParty.actor_id) == _ACTOR_ID,
-        col(CommitmentParty.role) == sa.bindparam("role"),
+    rows = (
+        sa.select()
+        .select_from(CommitmentParty)
+        .join(Commitment, col(Commitment.id) == col(CommitmentParty.commitment_id))
+        .where(col(CommitmentParty.actor_id) == _ACTOR_ID, col(CommitmentParty.role) == role)
+        .order_by(col(CommitmentParty.commitment_id))
+        .limit(COMMITMENTS_IN_DETAIL)
     )
-    .order_by(col(CommitmentParty.commitment_id))
-    .limit(COMMITMENTS_IN_DETAIL)
-)
-_OWED_COUNTS = (
-    sa.select(col(CommitmentParty.role), func.count())
-    .where(col(CommitmentParty.actor_id) == _ACTOR_ID)
-    .group_by(col(CommitmentParty.role))
-)
-_ASSERTED = (
-    sa.select(col(Claim.id), col(Claim.source_id), col(Claim.kind), col(Claim.quote))
-    .join(ClaimSpeaker, col(ClaimSpeaker.claim_id) == col(Claim.id))
+    return json_array(commitment, rows)
+
+
+def _owed_total(role: PartyRole) -> sa.ScalarSelect[int]:
+    return (
+        sa.select(func.count())
+        .where(col(CommitmentParty.actor_id) == _ACTOR_ID, col(CommitmentParty.role) == role)
+        .scalar_subquery()
+    )
+
+
+_ASSERTED = json_array(
+    json_object(
+        {
+            "id": col(Claim.id),
+            "source_id": col(Claim.source_id),
+            "kind": col(Claim.kind),
+            "quote": col(Claim.quote),
+        }
+    ),
+    sa.select()
+    .select_from(ClaimSpeaker)
+    .join(Claim, col(Claim.id) == col(ClaimSpeaker.claim_id))
     .where(col(ClaimSpeaker.actor_id) == _ACTOR_ID)
     .order_by(col(ClaimSpeaker.claim_id))
-    .limit(CLAIMS_IN_DETAIL)
+    .limit(CLAIMS_IN_DETAIL),
 )
-_ASSERTED_COUNT = sa.select(func.count()).where(col(ClaimSpeaker.actor_id) == _ACTOR_ID)
 
 
-def detail(session: Session, actor_id: str) -> dict[str, Any]:
-    """An `ActorDetail` dict, from Core rows (no ORM object or model validation per row).
+def _detail() -> sa.Select[Any]:
+    """(version, `ActorDetail` JSON text) of the actor bound as `actor_id`."""
+    columns = ACTOR_TABLE.c
+    aliases = json_array(
+        json_string(ALIAS_TABLE.c.alias),
+        sa.select()
+        .select_from(ActorAlias)
+        .where(col(ActorAlias.actor_id) == _ACTOR_ID)
+        .order_by(col(ActorAlias.id)),
+    )
+    affiliation = json_nested(
+        sa.select(_ref(_PARENT))
+        .where(_PARENT.c.id == columns.affiliation_id)
+        .correlate(ACTOR_TABLE)
+        .scalar_subquery()
+    )
+    members = json_array(
+        _ref(_MEMBER),
+        sa.select()
+        .select_from(_MEMBER)
+        .where(_MEMBER.c.affiliation_id == _ACTOR_ID)
+        .order_by(_MEMBER.c.id),
+    )
+    values: dict[str, Any] = {
+        "aliases": aliases,
+        "created_at": utc_timestamp(columns.created_at),
+        "updated_at": utc_timestamp(columns.updated_at),
+        "affiliation": affiliation,
+        "members": members,
+        "commitments_owed": _owed(PartyRole.OBLIGOR),
+        "commitments_owed_total": _owed_total(PartyRole.OBLIGOR),
+        "commitments_owed_to": _owed(PartyRole.COUNTERPARTY),
+        "commitments_owed_to_total": _owed_total(PartyRole.COUNTERPARTY),
+        "claims_asserted": _ASSERTED,
+        "claims_asserted_total": sa.select(func.count())
+        .where(col(ClaimSpeaker.actor_id) == _ACTOR_ID)
+        .scalar_subquery(),
+    }
+    fields = {name: values.get(name, columns.get(name)) for name in ActorDetail.model_fields}
+    item = json_text(json_object(fields))
+    return sa.select(columns.version, item.label("detail")).where(columns.id == _ACTOR_ID)
 
-    A hot read: its statements are built once, here at import, and run on the session's
-    connection. The lists are capped (`COMMITMENTS_IN_DETAIL`, `CLAIMS_IN_DETAIL`) with their
-    totals beside them, so the answer stays small for a state that owes thousands.
-    """
-    connection = session.connection()
-    key = {"actor_id": actor_id}
-    row = connection.execute(ACTOR_ROW, key).first()
+
+_DETAIL = Prebuilt(_detail())
+
+
+def detail_json(session: Session, actor_id: str) -> tuple[int, str]:
+    """The actor's version and its `ActorDetail` as JSON text. The lists are capped
+    (`COMMITMENTS_IN_DETAIL`, `CLAIMS_IN_DETAIL`) with their totals beside them, so the answer
+    stays small for a state that owes thousands."""
+    row = _DETAIL.execute(session.connection(), {"actor_id": actor_id}).first()
     if row is None:
         raise _not_found(actor_id)
-    record = dict(row._mapping)
-    record["aliases"] = aliases_by_actor(session, [actor_id]).get(actor_id, [])
-    record["affiliation"] = None
-    if record["affiliation_id"] is not None:
-        parent = connection.execute(_PARENT, {"affiliation_id": record["affiliation_id"]})
-        record["affiliation"] = dict(parent.one()._mapping)
-    record["members"] = [dict(m._mapping) for m in connection.execute(_MEMBERS, key)]
-    counts = dict(connection.execute(_OWED_COUNTS, key).all())
-    for role, field in (
-        (PartyRole.OBLIGOR, "commitments_owed"),
-        (PartyRole.COUNTERPARTY, "commitments_owed_to"),
-    ):
-        owed = connection.execute(_OWED, {**key, "role": role})
-        record[field] = [dict(c._mapping) for c in owed]
-        record[f"{field}_total"] = counts.get(role, 0)
-    record["claims_asserted"] = [dict(c._mapping) for c in connection.execute(_ASSERTED, key)]
-    record["claims_asserted_total"] = connection.execute(_ASSERTED_COUNT, key).scalar_one()
-    return record
+    return row.version, row.detail
+
+
+def detail(session: Session, actor_id: str) -> orjson.Fragment:
+    """The current `ActorDetail`, for the answers to writes: the same bytes a GET sends."""
+    return orjson.Fragment(detail_json(session, actor_id)[1])

@@ -200,7 +200,7 @@ def set_next_link(request: Request, response: Response, next_cursor: str | None)
 
 
 def record_response(
-    body: BaseModel | Mapping[str, Any],
+    body: BaseModel | Mapping[str, Any] | orjson.Fragment,
     version: int,
     status_code: int = 200,
     location: str | None = None,

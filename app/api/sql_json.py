@@ -73,6 +73,23 @@ def _json_nested_postgresql(element: json_nested, compiler: SQLCompiler, **kw: A
     return compiler.process(element.clauses, **kw)
 
 
+class json_string(FunctionElement[Any]):  # noqa: N801
+    """A text column as a JSON string, to be an item of `json_array`."""
+
+    type = sa.String()
+    inherit_cache = True
+
+
+@compiles(json_string, "sqlite")
+def _json_string_sqlite(element: json_string, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"json_quote({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(json_string, "postgresql")
+def _json_string_postgresql(element: json_string, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"to_json({compiler.process(element.clauses, **kw)})"
+
+
 class _json_array_agg(FunctionElement[Any]):  # noqa: N801
     type = sa.String()
     inherit_cache = True
@@ -91,9 +108,9 @@ def _json_array_agg_postgresql(element: _json_array_agg, compiler: SQLCompiler, 
 def json_array(
     item: sa.ColumnElement[Any], rows: sa.Select[Any], *correlated: sa.FromClause
 ) -> sa.ColumnElement[Any]:
-    """The JSON array of `item` over the ordered `rows` (a select with its WHERE and ORDER BY
-    but no columns yet), correlated to the enclosing statement's `correlated` tables; `[]`
-    when there are none.
+    """The JSON array of `item` (JSON: an object, or a `json_string`) over the ordered `rows`
+    (a select with its WHERE and ORDER BY but no columns yet), correlated to the enclosing
+    statement's `correlated` tables; `[]` when there are none.
 
     The items come from an ordered subquery: SQLite before 3.44 has no ORDER BY inside an
     aggregate, and both engines aggregate a sorted subquery in its order.

@@ -65,8 +65,8 @@ async def get_commitment(
     `corroboration` counts the distinct sources with a supporting claim. The ETag carries the
     commitment's version, for `If-Match` on writes.
     """
-    record = commitment_service.detail(session, commitment_id, as_of)
-    return ORJSONResponse(record, headers={VERSION_HEADER: str(record["version"])})
+    version, text = commitment_service.detail_json(session, commitment_id, as_of)
+    return ORJSONResponse(orjson.Fragment(text), headers={VERSION_HEADER: str(version)})
 
 
 @router.post(

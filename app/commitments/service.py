@@ -10,6 +10,7 @@ from sqlmodel import Session, SQLModel, col, select
 from app import writes
 from app.actors import service as actor_service
 from app.api.paging import PageResult, paginate, sort_key
+from app.api.prebuilt import Prebuilt
 from app.api.sql_json import json_array, json_float, json_object, json_text, utc_timestamp
 from app.claims import service as claim_service
 from app.commitments.schemas import (
@@ -30,6 +31,7 @@ from app.models import (
     Actor,
     Claim,
     ClaimCommitment,
+    ClaimSpeaker,
     Commitment,
     CommitmentLink,
     CommitmentParty,
@@ -204,7 +206,7 @@ SORT_COLUMNS = {
 }
 
 
-def status_on(day: date) -> sa.ScalarSelect[Any]:
+def status_on(day: date | sa.BindParameter[date]) -> sa.ScalarSelect[Any]:
     """Each commitment's status as it stood on `day` (NULL before its first event)."""
     return (
         select(StatusEvent.status)
@@ -333,8 +335,8 @@ _TERMS = json_array(
 )
 
 
-def _item(status: sa.ColumnElement[Any]) -> sa.ColumnElement[str]:
-    """A commitment row as `CommitmentPublic` JSON text, with `status` as its status."""
+def _fields(status: sa.ColumnElement[Any]) -> dict[str, Any]:
+    """A commitment row's `CommitmentPublic` fields as SQL, with `status` as its status."""
     columns = COMMITMENT_TABLE.c
     values: dict[str, Any] = {
         "status": status,
@@ -344,8 +346,12 @@ def _item(status: sa.ColumnElement[Any]) -> sa.ColumnElement[str]:
         "created_at": utc_timestamp(columns.created_at),
         "updated_at": utc_timestamp(columns.updated_at),
     }
-    fields = {name: values.get(name, columns.get(name)) for name in CommitmentPublic.model_fields}
-    return json_text(json_object(fields))
+    return {name: values.get(name, columns.get(name)) for name in CommitmentPublic.model_fields}
+
+
+def _item(status: sa.ColumnElement[Any]) -> sa.ColumnElement[str]:
+    """A commitment row as `CommitmentPublic` JSON text."""
+    return json_text(json_object(_fields(status)))
 
 
 def _items(item: sa.ColumnElement[str]) -> sa.Select[Any]:
@@ -356,110 +362,144 @@ def _items(item: sa.ColumnElement[str]) -> sa.Select[Any]:
 
 _ITEM = _item(COMMITMENT_TABLE.c.status)
 _ITEMS = _items(_ITEM)
-_ROW = sa.select(_ITEM).where(COMMITMENT_TABLE.c.id == _ID)
-_HISTORY = (
-    sa.select(
-        col(StatusEvent.id),
-        col(StatusEvent.occurred_on),
-        col(StatusEvent.status),
-        col(StatusEvent.note),
-        col(StatusEvent.evidence_claim_id),
-        col(StatusEvent.recorded_at),
+_AS_OF: sa.BindParameter[date] = sa.bindparam("as_of")
+
+
+def _history(as_of: bool) -> sa.ColumnElement[Any]:
+    """The status events, oldest first; with `as_of`, those up to that day."""
+    rows = (
+        sa.select()
+        .select_from(StatusEvent)
+        .where(col(StatusEvent.commitment_id) == _ID)
+        .order_by(col(StatusEvent.occurred_on), col(StatusEvent.id))
     )
-    .where(col(StatusEvent.commitment_id) == _ID)
-    .order_by(col(StatusEvent.occurred_on), col(StatusEvent.id))
-)
-_HISTORY_AS_OF = _HISTORY.where(col(StatusEvent.occurred_on) <= sa.bindparam("as_of"))
-_OTHER_END = sa.case(
-    (col(CommitmentLink.from_id) == _ID, col(CommitmentLink.to_id)),
-    else_=col(CommitmentLink.from_id),
-)
-_LINKS = (
-    sa.select(
-        col(CommitmentLink.kind),
-        col(CommitmentLink.from_id),
-        _OTHER_END,
-        col(Commitment.title),
-        col(CommitmentLink.note),
+    if as_of:
+        rows = rows.where(col(StatusEvent.occurred_on) <= _AS_OF)
+    event = json_object(
+        {
+            "id": col(StatusEvent.id),
+            "occurred_on": col(StatusEvent.occurred_on),
+            "status": col(StatusEvent.status),
+            "note": col(StatusEvent.note),
+            "evidence_claim_id": col(StatusEvent.evidence_claim_id),
+            "recorded_at": utc_timestamp(col(StatusEvent.recorded_at)),
+        }
     )
-    .join(Commitment, col(Commitment.id) == _OTHER_END)
-    .where(sa.or_(col(CommitmentLink.from_id) == _ID, col(CommitmentLink.to_id) == _ID))
-    .order_by(col(CommitmentLink.from_id), col(CommitmentLink.to_id), col(CommitmentLink.kind))
-)
-_EVIDENCE = (
-    sa.select(
-        col(Claim.source_id),
-        col(Source.title),
-        col(Claim.id),
-        col(Claim.quote),
-        col(Claim.start_offset),
-        col(Claim.end_offset),
-        col(Claim.kind),
-        col(ClaimCommitment.stance),
-        col(Claim.attribution),
+    return json_array(event, rows)
+
+
+_OUTGOING = col(CommitmentLink.from_id) == _ID
+_LINKS = json_array(
+    json_object(
+        {
+            "kind": col(CommitmentLink.kind),
+            "direction": sa.case((_OUTGOING, sa.literal("outgoing")), else_=sa.literal("incoming")),
+            "commitment_id": col(Commitment.id),
+            "title": col(Commitment.title),
+            "note": col(CommitmentLink.note),
+        }
+    ),
+    sa.select()
+    .select_from(CommitmentLink)
+    .join(
+        Commitment,
+        col(Commitment.id)
+        == sa.case((_OUTGOING, col(CommitmentLink.to_id)), else_=col(CommitmentLink.from_id)),
     )
+    .where(sa.or_(_OUTGOING, col(CommitmentLink.to_id) == _ID))
+    .order_by(col(CommitmentLink.from_id), col(CommitmentLink.to_id), col(CommitmentLink.kind)),
+)
+_CLAIMS_ABOUT_IT = (
+    sa.select()
+    .select_from(Claim)
     .join(ClaimCommitment, col(ClaimCommitment.claim_id) == col(Claim.id))
-    .join(Source, col(Source.id) == col(Claim.source_id))
     .where(col(ClaimCommitment.commitment_id) == _ID)
-    .order_by(col(Claim.source_id), col(Claim.start_offset), col(Claim.id))
+)
+_SPEAKERS = json_array(
+    _ACTOR_REF,
+    sa.select()
+    .select_from(ClaimSpeaker)
+    .join(Actor, col(Actor.id) == col(ClaimSpeaker.actor_id))
+    .where(col(ClaimSpeaker.claim_id) == col(Claim.id))
+    .order_by(col(ClaimSpeaker.position)),
+    SQLModel.metadata.tables["claim"],
+)
+_EVIDENCE_CLAIMS = json_array(
+    json_object(
+        {
+            "id": col(Claim.id),
+            "quote": col(Claim.quote),
+            "start_offset": col(Claim.start_offset),
+            "end_offset": col(Claim.end_offset),
+            "kind": col(Claim.kind),
+            "stance": col(ClaimCommitment.stance),
+            "speakers": _SPEAKERS,
+            "attribution": col(Claim.attribution),
+        }
+    ),
+    _CLAIMS_ABOUT_IT.where(col(Claim.source_id) == col(Source.id)).order_by(
+        col(Claim.start_offset), col(Claim.id)
+    ),
+    SQLModel.metadata.tables["source"],
+)
+_EVIDENCE = json_array(
+    json_object(
+        {"source_id": col(Source.id), "title": col(Source.title), "claims": _EVIDENCE_CLAIMS}
+    ),
+    sa.select()
+    .select_from(Source)
+    .where(col(Source.id).in_(_CLAIMS_ABOUT_IT.add_columns(col(Claim.source_id))))
+    .order_by(col(Source.id)),
+)
+_CORROBORATION = (
+    _CLAIMS_ABOUT_IT.add_columns(sa.func.count(sa.distinct(col(Claim.source_id))))
+    .where(col(ClaimCommitment.stance) == Stance.SUPPORTS)
+    .scalar_subquery()
 )
 
 
-def detail(session: Session, commitment_id: str, as_of: date | None = None) -> Record:
-    """A `CommitmentDetail` dict: the commitment with its history, links and evidence; with
+def _detail(as_of: bool) -> sa.Select[Any]:
+    """(version, status, `CommitmentDetail` JSON text) of the commitment bound as
+    `commitment_id`; with `as_of`, the status that stood on that day (NULL before its first
+    event) and the history up to it."""
+    status = status_on(_AS_OF) if as_of else COMMITMENT_TABLE.c.status
+    fields = _fields(status) | {
+        "status_history": _history(as_of),
+        "links": _LINKS,
+        "evidence": _EVIDENCE,
+        "corroboration": _CORROBORATION,
+    }
+    detail = json_text(json_object(fields)).label("detail")
+    return sa.select(COMMITMENT_TABLE.c.version, status.label("status"), detail).where(
+        COMMITMENT_TABLE.c.id == _ID
+    )
+
+
+_DETAIL = Prebuilt(_detail(as_of=False))
+_DETAIL_AS_OF = Prebuilt(_detail(as_of=True))
+
+
+def detail_json(session: Session, commitment_id: str, as_of: date | None = None) -> tuple[int, str]:
+    """The commitment's version and its `CommitmentDetail` as JSON text, written by the
+    database in one statement: history, links and evidence (grouped by source) included. With
     `as_of`, its status and history as they stood that day."""
-    connection = session.connection()
-    key = {"commitment_id": commitment_id}
-    row = connection.execute(_ROW, key).first()
+    parameters: dict[str, Any] = {"commitment_id": commitment_id}
+    if as_of is not None:
+        parameters["as_of"] = as_of
+    statement = _DETAIL if as_of is None else _DETAIL_AS_OF
+    row = statement.execute(session.connection(), parameters).first()
     if row is None:
         raise _not_found(commitment_id)
-    if as_of is None:
-        history = connection.execute(_HISTORY, key).all()
-    else:
-        history = connection.execute(_HISTORY_AS_OF, {**key, "as_of": as_of}).all()
-    if as_of is not None and not history:
+    if row.status is None:
         raise NotFoundError(
             f"Commitment {commitment_id!r} had no recorded status on {as_of}.",
             resource="commitment",
             id=commitment_id,
         )
-    record: Record = orjson.loads(row[0])
-    if as_of is not None:
-        record["status"] = history[-1].status
-    record["status_history"] = [dict(event._mapping) for event in history]
-    record["links"] = [
-        {
-            "kind": kind,
-            "direction": "outgoing" if from_id == commitment_id else "incoming",
-            "commitment_id": other_id,
-            "title": title,
-            "note": note,
-        }
-        for kind, from_id, other_id, title, note in connection.execute(_LINKS, key)
-    ]
-    record |= _evidence(session, commitment_id)
-    return record
+    return row.version, row.detail
 
 
-def _evidence(session: Session, commitment_id: str) -> Record:
-    rows = session.connection().execute(_EVIDENCE, {"commitment_id": commitment_id}).all()
-    speakers = claim_service.speaker_refs(session, [row.id for row in rows])
-    groups: dict[str, Record] = {}
-    supporting: set[str] = set()
-    for source_id, title, claim_id, quote, start, end, kind, stance, attribution in rows:
-        group = groups.setdefault(source_id, {"source_id": source_id, "title": title, "claims": []})
-        group["claims"].append(
-            {
-                "id": claim_id,
-                "quote": quote,
-                "start_offset": start,
-                "end_offset": end,
-                "kind": kind,
-                "stance": stance,
-                "speakers": speakers.get(claim_id, []),
-                "attribution": attribution,
-            }
-        )
-        if stance == Stance.SUPPORTS:
-            supporting.add(source_id)
-    return {"evidence": list(groups.values()), "corroboration": len(supporting)}
+def detail(session: Session, commitment_id: str) -> orjson.Fragment:
+    """The current `CommitmentDetail`, for the answers to writes: the same bytes a GET sends,
+    so that both carry the same ETag."""
+    return orjson.Fragment(detail_json(session, commitment_id)[1])
