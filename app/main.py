@@ -21,7 +21,7 @@ from app.claims.routes import router as claims_router
 from app.commitments.link_routes import router as links_router
 from app.commitments.routes import router as commitments_router
 from app.config import Settings
-from app.db import create_db_engine, writer
+from app.db import create_db_engine, single_statement_reader, writer
 from app.insights.routes import router as insights_router
 from app.insights.search_routes import router as search_router
 from app.sources.routes import router as sources_router
@@ -80,6 +80,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     )
     app.state.engine = engine
     app.state.write_engine = writer(engine)
+    app.state.single_statement_engine = single_statement_reader(engine)
     app.state.settings = settings
     install_error_handlers(app)
     app.add_middleware(ConditionalGetMiddleware)

@@ -18,12 +18,12 @@ from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
 from app import auth, schema
-from app.api.deps import get_session, get_write_session
 from app.config import Settings
 from app.db import create_db_engine
 from app.ingest import load as seed_loader
 from app.main import create_app
 from tests.support.postgres import ENV_VAR, fresh_database, postgres_server_url
+from tests.support.shared_session import share_session
 
 ENGINES = ["sqlite", "postgresql"]
 
@@ -123,17 +123,7 @@ def app(seeded_engine: Engine, session: Session) -> FastAPI:
     settings = Settings(database_url=seeded_engine.url.render_as_string(hide_password=False))
     application = create_app(settings, seeded_engine)
 
-    def shared_session() -> Iterator[Session]:
-        # Like a request's own session, a failed write leaves nothing behind: back to the
-        # savepoint the last successful commit left.
-        try:
-            yield session
-        except Exception:
-            session.rollback()
-            raise
-
-    application.dependency_overrides[get_session] = shared_session
-    application.dependency_overrides[get_write_session] = shared_session
+    share_session(application, lambda: session)
     return application
 
 

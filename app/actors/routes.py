@@ -7,7 +7,7 @@ from fastapi import APIRouter, Query, Request, Response
 
 from app.actors import service as actor_service
 from app.actors.schemas import ActorCreate, ActorDetail, ActorFilters, ActorPublic, ActorUpdate
-from app.api.deps import ListParamsDep, SessionDep, WriteSessionDep
+from app.api.deps import ListParamsDep, SessionDep, SingleStatementDep, WriteSessionDep
 from app.api.idempotency import IdempotencyDep
 from app.api.listing import respond_page
 from app.api.paging import Page, PageResult
@@ -39,10 +39,10 @@ def list_actors(
 
 
 @router.get("/{actor_id}", response_model=ActorDetail, summary="Get one actor")
-async def get_actor(actor_id: str, session: SessionDep) -> Response:
+async def get_actor(actor_id: str, connection: SingleStatementDep) -> Response:
     """One actor with its affiliation and members, the commitments it owes and is owed, and
     the claims it asserts. The ETag carries the actor's version, for `If-Match` on writes."""
-    version, text = actor_service.detail_json(session, actor_id)
+    version, text = actor_service.detail_json(connection, actor_id)
     return ORJSONResponse(orjson.Fragment(text), headers={VERSION_HEADER: str(version)})
 
 

@@ -353,11 +353,11 @@ def _detail() -> sa.Select[Any]:
 _DETAIL = Prebuilt(_detail())
 
 
-def detail_json(session: Session, actor_id: str) -> tuple[int, str]:
+def detail_json(connection: sa.Connection, actor_id: str) -> tuple[int, str]:
     """The actor's version and its `ActorDetail` as JSON text. The lists are capped
     (`COMMITMENTS_IN_DETAIL`, `CLAIMS_IN_DETAIL`) with their totals beside them, so the answer
     stays small for a state that owes thousands."""
-    row = _DETAIL.execute(session.connection(), {"actor_id": actor_id}).first()
+    row = _DETAIL.execute(connection, {"actor_id": actor_id}).first()
     if row is None:
         raise _not_found(actor_id)
     return row.version, row.detail
@@ -365,4 +365,4 @@ def detail_json(session: Session, actor_id: str) -> tuple[int, str]:
 
 def detail(session: Session, actor_id: str) -> orjson.Fragment:
     """The current `ActorDetail`, for the answers to writes: the same bytes a GET sends."""
-    return orjson.Fragment(detail_json(session, actor_id)[1])
+    return orjson.Fragment(detail_json(session.connection(), actor_id)[1])

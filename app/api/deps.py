@@ -14,6 +14,7 @@ from typing import Annotated, Any, Literal, get_args
 from fastapi import Depends, Query, Request
 from fastapi.dependencies.models import Dependant
 from pydantic import BaseModel
+from sqlalchemy import Connection
 from sqlmodel import Session
 
 from app.api.filters import iso_date, iso_datetime
@@ -28,6 +29,15 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
 
 
 SessionDep = Annotated[Session, Depends(get_session)]
+
+
+async def get_single_statement_connection(request: Request) -> AsyncIterator[Connection]:
+    """A connection for a read made of one statement (`app.db.single_statement_reader`)."""
+    with request.app.state.single_statement_engine.connect() as connection:
+        yield connection
+
+
+SingleStatementDep = Annotated[Connection, Depends(get_single_statement_connection)]
 
 
 def get_write_session(request: Request) -> Iterator[Session]:

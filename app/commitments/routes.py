@@ -6,7 +6,7 @@ from typing import Annotated, Any
 import orjson
 from fastapi import APIRouter, Query, Request, Response
 
-from app.api.deps import ListParamsDep, SessionDep, WriteSessionDep
+from app.api.deps import ListParamsDep, SessionDep, SingleStatementDep, WriteSessionDep
 from app.api.idempotency import IdempotencyDep
 from app.api.listing import respond_page
 from app.api.paging import Page, PageResult
@@ -52,7 +52,7 @@ async def list_commitments(
 @router.get("/{commitment_id}", response_model=CommitmentDetail, summary="Get one commitment")
 async def get_commitment(
     commitment_id: str,
-    session: SessionDep,
+    connection: SingleStatementDep,
     as_of: Annotated[
         date | None,
         Query(description="Show the status and history as they stood on this day."),
@@ -65,7 +65,7 @@ async def get_commitment(
     `corroboration` counts the distinct sources with a supporting claim. The ETag carries the
     commitment's version, for `If-Match` on writes.
     """
-    version, text = commitment_service.detail_json(session, commitment_id, as_of)
+    version, text = commitment_service.detail_json(connection, commitment_id, as_of)
     return ORJSONResponse(orjson.Fragment(text), headers={VERSION_HEADER: str(version)})
 
 

@@ -479,7 +479,9 @@ _DETAIL = Prebuilt(_detail(as_of=False))
 _DETAIL_AS_OF = Prebuilt(_detail(as_of=True))
 
 
-def detail_json(session: Session, commitment_id: str, as_of: date | None = None) -> tuple[int, str]:
+def detail_json(
+    connection: sa.Connection, commitment_id: str, as_of: date | None = None
+) -> tuple[int, str]:
     """The commitment's version and its `CommitmentDetail` as JSON text, written by the
     database in one statement: history, links and evidence (grouped by source) included. With
     `as_of`, its status and history as they stood that day."""
@@ -487,7 +489,7 @@ def detail_json(session: Session, commitment_id: str, as_of: date | None = None)
     if as_of is not None:
         parameters["as_of"] = as_of
     statement = _DETAIL if as_of is None else _DETAIL_AS_OF
-    row = statement.execute(session.connection(), parameters).first()
+    row = statement.execute(connection, parameters).first()
     if row is None:
         raise _not_found(commitment_id)
     if row.status is None:
@@ -502,4 +504,4 @@ def detail_json(session: Session, commitment_id: str, as_of: date | None = None)
 def detail(session: Session, commitment_id: str) -> orjson.Fragment:
     """The current `CommitmentDetail`, for the answers to writes: the same bytes a GET sends,
     so that both carry the same ETag."""
-    return orjson.Fragment(detail_json(session, commitment_id)[1])
+    return orjson.Fragment(detail_json(session.connection(), commitment_id)[1])

@@ -31,7 +31,6 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from app import auth, schema
-from app.api.deps import get_session, get_write_session
 from app.config import Settings
 from app.db import create_db_engine
 from app.ingest import load as seed_loader
@@ -50,6 +49,7 @@ from app.vocab import (
 from tests.conftest import DatabaseFactory
 from tests.support.http import walk
 from tests.support.routes import Operation, operations, schema_without_database
+from tests.support.shared_session import share_session
 
 pytestmark = pytest.mark.anyio
 
@@ -211,16 +211,11 @@ def blank_database(url: str) -> Blank:
     engine = create_db_engine(url)
     blank = Blank(engine, create_app(Settings(database_url=url), engine))
 
-    def shared_session() -> Iterator[Session]:
+    def current() -> Session:
         assert blank.session is not None, "use the app inside Blank.transaction()"
-        try:
-            yield blank.session
-        except Exception:
-            blank.session.rollback()
-            raise
+        return blank.session
 
-    blank.app.dependency_overrides[get_session] = shared_session
-    blank.app.dependency_overrides[get_write_session] = shared_session
+    share_session(blank.app, current)
     return blank
 
 
