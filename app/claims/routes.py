@@ -1,26 +1,26 @@
 """HTTP routes for claims."""
 
-from typing import Annotated
+from typing import Annotated, Any
 
+import orjson
 from fastapi import APIRouter, Query, Request, Response
 
-from app.api.deps import ListParamsDep, SessionDep, WriteSessionDep
+from app.api.deps import ListParamsDep, SessionDep, SingleStatementDep, WriteSessionDep
 from app.api.idempotency import IdempotencyDep
 from app.api.listing import respond_page
 from app.api.paging import Page, PageResult
 from app.api.preconditions import VERSION_HEADER, IfMatchDep
-from app.api.responses import WRITE_RESPONSES, record_response
+from app.api.responses import WRITE_RESPONSES, ORJSONResponse, record_response
 from app.auth import WriterDep
 from app.claims import service as claim_service
 from app.claims.schemas import ClaimCreate, ClaimFilters, ClaimPublic, ClaimUpdate
 from app.db import commit
-from app.models import Claim
 
 router = APIRouter(prefix="/v1/claims", tags=["claims"])
 
 
 @router.get("", response_model=Page[ClaimPublic], summary="List claims")
-def list_claims(
+async def list_claims(
     request: Request,
     session: SessionDep,
     page: ListParamsDep,
@@ -33,20 +33,19 @@ def list_claims(
     value (`value_subject`, `value_property`, `value_number` or `value_text`, `value_unit`).
     """
 
-    def fetch(limit: int, cursor: str | None) -> tuple[list[ClaimPublic], PageResult[Claim]]:
+    def fetch(limit: int, cursor: str | None) -> tuple[list[orjson.Fragment], PageResult[Any]]:
         result = claim_service.list_page(session, filters, limit, cursor)
-        return claim_service.to_public(session, result.rows), result
+        return [orjson.Fragment(item) for item in result.rows], result
 
     return respond_page(request, page, fetch, ClaimPublic)
 
 
 @router.get("/{claim_id}", response_model=ClaimPublic, summary="Get one claim")
-def get_claim(claim_id: str, session: SessionDep, response: Response) -> ClaimPublic:
+async def get_claim(claim_id: str, connection: SingleStatementDep) -> Response:
     """One claim with its speakers and the commitments it bears on. The ETag carries the
     claim's version, for `If-Match` on writes."""
-    claim = claim_service.get(session, claim_id)
-    response.headers[VERSION_HEADER] = str(claim.version)
-    return claim_service.to_public(session, [claim])[0]
+    version, text = claim_service.public_json(connection, claim_id)
+    return ORJSONResponse(orjson.Fragment(text), headers={VERSION_HEADER: str(version)})
 
 
 @router.post(
@@ -68,7 +67,7 @@ def create_claim(
     if (replayed := idempotency.replay(session)) is not None:
         return replayed
     claim = claim_service.create(session, data, key.id)
-    body = claim_service.to_public(session, [claim])[0]
+    body = claim_service.public(session, claim.id)
     response = record_response(body, claim.version, 201, f"/v1/claims/{claim.id}")
     return idempotency.finish(session, response)
 
@@ -92,7 +91,7 @@ def update_claim(
     another source: create a new one. Needs `If-Match` with the ETag of your last GET: 412 if
     the claim changed since."""
     claim = claim_service.update(session, claim_id, data, expected_version, key.id)
-    body = claim_service.to_public(session, [claim])[0]
+    body = claim_service.public(session, claim.id)
     commit(session)
     return record_response(body, claim.version)
 

@@ -3,15 +3,17 @@
 from collections import defaultdict
 from typing import Any
 
+import orjson
 import sqlalchemy as sa
-from sqlmodel import Session, col, select
+from sqlmodel import Session, SQLModel, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
 from app import writes
 from app.actors import service as actor_service
 from app.api.paging import PageResult, paginate, sort_key
+from app.api.prebuilt import Prebuilt
+from app.api.sql_json import json_array, json_float, json_object, json_text, utc_timestamp
 from app.claims.schemas import (
-    ClaimCommitmentOut,
     ClaimCreate,
     ClaimFilters,
     ClaimLinkIn,
@@ -36,10 +38,14 @@ from app.models import (
 VALUES = ("value_subject", "value_property", "value_number", "value_text")
 
 
+def _not_found(claim_id: str) -> NotFoundError:
+    return NotFoundError(f"No claim has the id {claim_id!r}.", resource="claim", id=claim_id)
+
+
 def get(session: Session, claim_id: str) -> Claim:
     claim = session.get(Claim, claim_id)
     if claim is None:
-        raise NotFoundError(f"No claim has the id {claim_id!r}.", resource="claim", id=claim_id)
+        raise _not_found(claim_id)
     return claim
 
 
@@ -211,35 +217,73 @@ def speaker_refs(session: Session, claim_ids: list[str]) -> dict[str, list[dict[
     return speakers
 
 
-def to_public(session: Session, claims: list[Claim]) -> list[ClaimPublic]:
-    ids = [claim.id for claim in claims]
-    link_rows = session.exec(
-        select(
-            ClaimCommitment.claim_id,
-            ClaimCommitment.commitment_id,
-            ClaimCommitment.stance,
-            Commitment.title,
-        )
-        .join(Commitment, col(Commitment.id) == ClaimCommitment.commitment_id)
-        .where(col(ClaimCommitment.claim_id).in_(ids))
-        .order_by(col(ClaimCommitment.commitment_id))
-    ).all()
-    speakers = speaker_refs(session, ids)
-    links: dict[str, list[ClaimCommitmentOut]] = defaultdict(list)
-    for claim_id, commitment_id, stance, title in link_rows:
-        links[claim_id].append(
-            ClaimCommitmentOut(commitment_id=commitment_id, title=title, stance=stance)
-        )
-    return [
-        ClaimPublic.model_validate(
-            claim,
-            update={
-                "speakers": speakers.get(claim.id, []),
-                "commitments": links[claim.id],
-            },
-        )
-        for claim in claims
-    ]
+# A claim as `ClaimPublic` JSON, written by the database (`app.api.sql_json`).
+CLAIM_TABLE = SQLModel.metadata.tables["claim"]
+_CLAIM_ID: sa.BindParameter[str] = sa.bindparam("claim_id")
+_SPEAKER_REFS = json_array(
+    json_object({"id": col(Actor.id), "name": col(Actor.name), "kind": col(Actor.kind)}),
+    sa.select()
+    .select_from(ClaimSpeaker)
+    .join(Actor, col(Actor.id) == col(ClaimSpeaker.actor_id))
+    .where(col(ClaimSpeaker.claim_id) == CLAIM_TABLE.c.id)
+    .order_by(col(ClaimSpeaker.position)),
+    CLAIM_TABLE,
+)
+_COMMITMENT_REFS = json_array(
+    json_object(
+        {
+            "commitment_id": col(Commitment.id),
+            "title": col(Commitment.title),
+            "stance": col(ClaimCommitment.stance),
+        }
+    ),
+    sa.select()
+    .select_from(ClaimCommitment)
+    .join(Commitment, col(Commitment.id) == col(ClaimCommitment.commitment_id))
+    .where(col(ClaimCommitment.claim_id) == CLAIM_TABLE.c.id)
+    .order_by(col(ClaimCommitment.commitment_id)),
+    CLAIM_TABLE,
+)
+
+
+def _item() -> sa.ColumnElement[str]:
+    columns = CLAIM_TABLE.c
+    values: dict[str, Any] = {
+        "value_number": json_float(columns.value_number),
+        "speakers": _SPEAKER_REFS,
+        "commitments": _COMMITMENT_REFS,
+        "created_at": utc_timestamp(columns.created_at),
+        "updated_at": utc_timestamp(columns.updated_at),
+    }
+    fields = {name: values.get(name, columns.get(name)) for name in ClaimPublic.model_fields}
+    return json_text(json_object(fields)).label("item")
+
+
+_ITEM = _item()
+_ITEMS = sa.select(CLAIM_TABLE.c.id, _ITEM).where(
+    CLAIM_TABLE.c.id.in_(sa.bindparam("ids", expanding=True))
+)
+_ONE = Prebuilt(sa.select(CLAIM_TABLE.c.version, _ITEM).where(CLAIM_TABLE.c.id == _CLAIM_ID))
+
+
+def items_json(connection: sa.Connection, claim_ids: list[str]) -> list[str]:
+    """The claims as `ClaimPublic` JSON texts, in the order of `claim_ids`."""
+    rows = connection.execute(_ITEMS, {"ids": claim_ids})
+    json_by_id: dict[str, str] = dict(rows.all())
+    return [json_by_id[claim_id] for claim_id in claim_ids]
+
+
+def public_json(connection: sa.Connection, claim_id: str) -> tuple[int, str]:
+    """The claim's version and its `ClaimPublic` JSON text."""
+    row = _ONE.execute(connection, {"claim_id": claim_id}).first()
+    if row is None:
+        raise _not_found(claim_id)
+    return row.version, row.item
+
+
+def public(session: Session, claim_id: str) -> orjson.Fragment:
+    """The claim as a GET sends it, for the answers to writes (the same bytes, the same ETag)."""
+    return orjson.Fragment(public_json(session.connection(), claim_id)[1])
 
 
 def get_for_field(session: Session, claim_id: str, field: str) -> Claim:
@@ -255,9 +299,12 @@ SORT_COLUMNS = {"start_offset": col(Claim.start_offset), "updated_at": col(Claim
 
 def list_page(
     session: Session, filters: ClaimFilters, limit: int, cursor: str | None
-) -> PageResult[Claim]:
-    statement = select(Claim)
+) -> PageResult[str]:
+    """A page of `ClaimPublic` items as JSON text: the keyset query picks the page's ids, one
+    prebuilt statement writes their JSON."""
+    sort = sort_key(filters.sort, SORT_COLUMNS)
     claim_id = col(Claim.id)
+    statement = sa.select(claim_id, *([sort.column] if sort.column is not None else []))
     if filters.q is not None:
         statement = statement.where(claim_id.in_(search.matching_ids("claim", filters.q)))
     if filters.source:
@@ -282,11 +329,6 @@ def list_page(
     if filters.has_value is not None:
         has_value = col(Claim.value_subject).is_not(None)
         statement = statement.where(has_value if filters.has_value else sa.not_(has_value))
-    return paginate(
-        session,
-        statement,
-        id_column=claim_id,
-        sort=sort_key(filters.sort, SORT_COLUMNS),
-        limit=limit,
-        cursor=cursor,
-    )
+    page = paginate(session, statement, id_column=claim_id, sort=sort, limit=limit, cursor=cursor)
+    items = items_json(session.connection(), [row.id for row in page.rows])
+    return PageResult(items, page.next_cursor, page.total)

@@ -10,7 +10,7 @@ from app.api.idempotency import IdempotencyDep
 from app.api.listing import respond_page
 from app.api.paging import Page, PageResult
 from app.api.preconditions import VERSION_HEADER, IfMatchDep
-from app.api.responses import WRITE_RESPONSES, record_response
+from app.api.responses import WRITE_RESPONSES, ORJSONResponse, record_response
 from app.auth import WriterDep
 from app.db import commit
 from app.models import Source
@@ -44,12 +44,12 @@ def list_sources(
 
 
 @router.get("/{source_id}", response_model=SourceDetail, summary="Get one source")
-def get_source(source_id: str, session: SessionDep, response: Response) -> SourceDetail:
+def get_source(source_id: str, session: SessionDep) -> Response:
     """A source's metadata and every claim quoting it, in text order. The ETag carries the
     source's version, for `If-Match` on writes."""
     source = source_service.get(session, source_id)
-    response.headers[VERSION_HEADER] = str(source.version)
-    return source_service.detail(session, source)
+    record = source_service.detail(session, source)
+    return ORJSONResponse(record, headers={VERSION_HEADER: str(source.version)})
 
 
 @router.post(

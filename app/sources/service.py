@@ -6,6 +6,7 @@ import itertools
 from collections import defaultdict
 from typing import Any
 
+import orjson
 import sqlalchemy as sa
 from sqlalchemy.orm import defer
 from sqlmodel import Session, col, select
@@ -19,7 +20,6 @@ from app.insights import search
 from app.models import Claim, Source, SourceContributor
 from app.sources.schemas import (
     SourceCreate,
-    SourceDetail,
     SourceFilters,
     SourcePublic,
     SourceUpdate,
@@ -216,14 +216,14 @@ def list_page(
     )
 
 
-def detail(session: Session, source: Source) -> SourceDetail:
-    claims = session.exec(
-        select(Claim).where(Claim.source_id == source.id).order_by(col(Claim.start_offset))
+def detail(session: Session, source: Source) -> dict[str, Any]:
+    """A `SourceDetail`: the source, and its claims in text order as the database writes them."""
+    claim_ids = session.exec(
+        select(Claim.id).where(Claim.source_id == source.id).order_by(col(Claim.start_offset))
     ).all()
-    return SourceDetail.model_validate(
-        to_public(session, [source])[0].model_dump(),
-        update={"claims": claim_service.to_public(session, list(claims))},
-    )
+    claims = claim_service.items_json(session.connection(), list(claim_ids))
+    record = to_public(session, [source])[0].model_dump(mode="json")
+    return record | {"claims": [orjson.Fragment(claim) for claim in claims]}
 
 
 def marked_text(session: Session, source: Source, mark: str) -> str:
