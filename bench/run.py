@@ -596,6 +596,8 @@ def soak(api: Server, p: Plan, args: argparse.Namespace, work: Path) -> dict[str
         "start_mb": samples[0],
         "end_mb": samples[-1],
         "max_mb": [max(s[i] for s in samples if i < len(s)) for i in range(len(samples[0]))],
+        # every minute, so that a cache filling up and levelling off tells from a leak
+        "per_minute_mb": samples[::6],
     }
 
 
@@ -802,7 +804,8 @@ def write_report(
             lines += [
                 f"Soak: the whole mix for {rss['seconds']} s, {rss['requests']:,} requests, "
                 f"{rss['errors']} errors; worker RSS {rss['start_mb']} MB at start, "
-                f"{rss['end_mb']} MB at end, max {rss['max_mb']} MB.",
+                f"{rss['end_mb']} MB at end, max {rss['max_mb']} MB; every minute: "
+                f"{rss['per_minute_mb']}.",
                 "",
             ]
     lines += [
