@@ -257,7 +257,8 @@ _PARENT = ACTOR_TABLE.alias("parent")
 _MEMBER = ACTOR_TABLE.alias("member")
 
 
-def _ref(actor: sa.FromClause) -> json_object:
+def actor_ref(actor: sa.FromClause) -> json_object:
+    """An `ActorRef` as JSON, from a row of the actor table (or an alias of it)."""
     return json_object({"id": actor.c.id, "name": actor.c.name, "kind": actor.c.kind})
 
 
@@ -318,13 +319,13 @@ def _detail() -> sa.Select[Any]:
         .order_by(col(ActorAlias.id)),
     )
     affiliation = json_nested(
-        sa.select(_ref(_PARENT))
+        sa.select(actor_ref(_PARENT))
         .where(_PARENT.c.id == columns.affiliation_id)
         .correlate(ACTOR_TABLE)
         .scalar_subquery()
     )
     members = json_array(
-        _ref(_MEMBER),
+        actor_ref(_MEMBER),
         sa.select()
         .select_from(_MEMBER)
         .where(_MEMBER.c.affiliation_id == _ACTOR_ID)

@@ -220,8 +220,8 @@ def speaker_refs(session: Session, claim_ids: list[str]) -> dict[str, list[dict[
 # A claim as `ClaimPublic` JSON, written by the database (`app.api.sql_json`).
 CLAIM_TABLE = SQLModel.metadata.tables["claim"]
 _CLAIM_ID: sa.BindParameter[str] = sa.bindparam("claim_id")
-_SPEAKER_REFS = json_array(
-    json_object({"id": col(Actor.id), "name": col(Actor.name), "kind": col(Actor.kind)}),
+SPEAKER_REFS = json_array(
+    actor_service.actor_ref(actor_service.ACTOR_TABLE),
     sa.select()
     .select_from(ClaimSpeaker)
     .join(Actor, col(Actor.id) == col(ClaimSpeaker.actor_id))
@@ -250,7 +250,7 @@ def _item() -> sa.ColumnElement[str]:
     columns = CLAIM_TABLE.c
     values: dict[str, Any] = {
         "value_number": json_float(columns.value_number),
-        "speakers": _SPEAKER_REFS,
+        "speakers": SPEAKER_REFS,
         "commitments": _COMMITMENT_REFS,
         "created_at": utc_timestamp(columns.created_at),
         "updated_at": utc_timestamp(columns.updated_at),

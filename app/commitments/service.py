@@ -31,7 +31,6 @@ from app.models import (
     Actor,
     Claim,
     ClaimCommitment,
-    ClaimSpeaker,
     Commitment,
     CommitmentLink,
     CommitmentParty,
@@ -297,10 +296,8 @@ def _conditions(session: Session, filters: CommitmentFilters) -> list[sa.ColumnE
 # (`app.api.sql_json`): no ORM object, no row processing and no model validation per row; the
 # list hands the text straight to the response. Their statements are built once, at import,
 # and run on the session's connection.
-Record = dict[str, Any]
-
 _ID: sa.BindParameter[str] = sa.bindparam("commitment_id")
-_ACTOR_REF = json_object({"id": col(Actor.id), "name": col(Actor.name), "kind": col(Actor.kind)})
+_ACTOR_REF = actor_service.actor_ref(actor_service.ACTOR_TABLE)
 
 
 def _parties(role: PartyRole) -> sa.ColumnElement[Any]:
@@ -415,15 +412,6 @@ _CLAIMS_ABOUT_IT = (
     .join(ClaimCommitment, col(ClaimCommitment.claim_id) == col(Claim.id))
     .where(col(ClaimCommitment.commitment_id) == _ID)
 )
-_SPEAKERS = json_array(
-    _ACTOR_REF,
-    sa.select()
-    .select_from(ClaimSpeaker)
-    .join(Actor, col(Actor.id) == col(ClaimSpeaker.actor_id))
-    .where(col(ClaimSpeaker.claim_id) == col(Claim.id))
-    .order_by(col(ClaimSpeaker.position)),
-    SQLModel.metadata.tables["claim"],
-)
 _EVIDENCE_CLAIMS = json_array(
     json_object(
         {
@@ -433,7 +421,7 @@ _EVIDENCE_CLAIMS = json_array(
             "end_offset": col(Claim.end_offset),
             "kind": col(Claim.kind),
             "stance": col(ClaimCommitment.stance),
-            "speakers": _SPEAKERS,
+            "speakers": claim_service.SPEAKER_REFS,
             "attribution": col(Claim.attribution),
         }
     ),
