@@ -11,6 +11,10 @@ What is indexed: a commitment's title and description, a claim's quote, a source
 text, an actor's name and aliases (as its title) with its role and description. Titles weigh more
 than the rest.
 
+Ranking considers at most the `RANK_WINDOW` newest matches (by `search_document.id`, which
+follows the order records were added in), so that a query matching a large part of the
+knowledge base costs no more than one matching a few thousand records.
+
 The query: `q` is split at whitespace into terms, and a record matches when it holds every term
 (AND), in any inflection ("tariff" finds "tariffs"). Each engine splits a term into words as it
 splits the indexed text, so `U.S.` finds "U.S."; on SQLite the words of one term must be
@@ -34,7 +38,13 @@ from sqlalchemy.sql.functions import FunctionElement
 from sqlmodel import Session, col
 
 from app.errors import InvalidParameterError
-from app.insights.search_schemas import EntityType, SearchHit, SearchResults
+from app.insights.search_schemas import (
+    RANK_WINDOW,
+    TOTAL_LIMIT,
+    EntityType,
+    SearchHit,
+    SearchResults,
+)
 from app.models import Actor, Claim, Commitment, Source
 
 MARK_START, MARK_END, ELLIPSIS = "«", "»", "…"
@@ -104,32 +114,51 @@ def matching_ids(entity_type: str, q: str) -> sa.Select[str]:
     )
 
 
-def count(session: Session, q: str, types: Collection[EntityType] = ()) -> int:
-    """How many records of `types` (default: all) match `q`."""
+def count(
+    session: Session, q: str, types: Collection[EntityType] = (), up_to: int = TOTAL_LIMIT
+) -> int:
+    """How many records of `types` (default: all) match `q`, counting no further than `up_to`
+    (so the answer `up_to` means "at least that many")."""
     wanted = _type_filter(types)
-    if wanted is None and session.get_bind().dialect.name == "sqlite":
-        # Straight from the FTS5 index: ~40× faster than through `search_document` for a word
-        # that matches a fifth of a million claims.
-        return int(session.execute(_COUNT_ALL_SQLITE, {"query": checked(q)}).scalar_one())
-    statement = sa.select(sa.func.count()).select_from(_document).where(_Matches(_query(q)))
+    statement = _COUNT[session.get_bind().dialect.name, wanted is not None]
+    parameters: dict[str, Any] = {"query": checked(q), "up_to": up_to}
     if wanted is not None:
-        statement = statement.where(_document.c.entity_type.in_(wanted))
-    return int(session.execute(statement).scalar_one())
+        parameters["types"] = wanted
+    return int(session.execute(statement, parameters).scalar_one())
 
 
-_COUNT_ALL_SQLITE = sa.text(
-    "SELECT count(*) FROM search_fts WHERE search_fts MATCH :query"
-).bindparams(sa.bindparam("query", type_=_SearchQuery()))
+# Straight from the FTS5 index on SQLite: through `search_document` the matching ids would be
+# gathered in full before any limit applies.
+_COUNT_SQL = {
+    "sqlite": "SELECT count(*) FROM (SELECT 1 FROM search_fts {join} "
+    "WHERE search_fts MATCH :query {types} LIMIT :up_to)",
+    "postgresql": "SELECT count(*) FROM (SELECT 1 FROM search_document "
+    "WHERE document @@ plainto_tsquery('english', :query) {types} LIMIT :up_to) AS matches",
+}
 
 
-# `{types}` is empty, or a filter on `entity_type` when only some types are wanted.
+# `{join}` and `{types}` are empty, or a filter on the entity type when only some types are
+# wanted (`_FILTERS`). The newest `:window` matches are scored reading nothing but the index
+# (`rowid` is `search_document.id`); the ties of the best are broken by type and id, and only
+# the page gets snippets.
 _SEARCH_SQLITE = f"""
-    SELECT entity_type, entity_id, -rank AS score,
+    WITH newest AS (
+        SELECT search_fts.rowid AS id, -bm25(search_fts, 0.0, 0.0, 2.5, 1.0) AS score
+        FROM search_fts {{join}}
+        WHERE search_fts MATCH :query {{types}}
+        ORDER BY search_fts.rowid DESC
+        LIMIT :window
+    ), best AS (
+        SELECT newest.id, newest.score, document.entity_type, document.entity_id
+        FROM newest JOIN search_document AS document ON document.id = newest.id
+        ORDER BY newest.score DESC, document.entity_type, document.entity_id
+        LIMIT :limit
+    )
+    SELECT best.entity_type, best.entity_id, best.score,
            snippet(search_fts, -1, '{MARK_START}', '{MARK_END}', '{ELLIPSIS}', {SNIPPET_WORDS})
-    FROM search_fts
-    WHERE search_fts MATCH :query AND rank MATCH 'bm25(0.0, 0.0, 2.5, 1.0)' {{types}}
-    ORDER BY rank, entity_type, entity_id
-    LIMIT :limit
+    FROM best JOIN search_fts ON search_fts.rowid = best.id
+    WHERE search_fts MATCH :query
+    ORDER BY best.score DESC, best.entity_type, best.entity_id
 """
 
 _HEADLINE = (
@@ -145,37 +174,65 @@ _SEARCH_POSTGRESQL = f"""
     FROM (
         SELECT entity_type, entity_id, title, body,
                ts_rank(document, plainto_tsquery('english', :query), 1) AS score
-        FROM search_document
-        WHERE document @@ plainto_tsquery('english', :query) {{types}}
+        FROM (
+            SELECT entity_type, entity_id, title, body, document
+            FROM search_document
+            WHERE document @@ plainto_tsquery('english', :query) {{types}}
+            ORDER BY id DESC
+            LIMIT :window
+        ) AS newest
         ORDER BY score DESC, entity_type, entity_id
         LIMIT :limit
     ) AS hit
     ORDER BY hit.score DESC, hit.entity_type, hit.entity_id
 """
 
-_SEARCH = {
-    (dialect, filtered): sa.text(
-        sql.format(types="AND entity_type IN :types" if filtered else "")
-    ).bindparams(
-        sa.bindparam("query", type_=_SearchQuery()),
-        *([sa.bindparam("types", expanding=True)] if filtered else []),
-    )
-    for dialect, sql in (("sqlite", _SEARCH_SQLITE), ("postgresql", _SEARCH_POSTGRESQL))
-    for filtered in (False, True)
+# On SQLite the type is read from `search_document` (its first columns) rather than from the
+# FTS5 table, which would read each match's whole external-content row: 3× faster.
+_FILTERS = {
+    "sqlite": (
+        "JOIN search_document AS filtered ON filtered.id = search_fts.rowid",
+        "AND filtered.entity_type IN :types",
+    ),
+    "postgresql": ("", "AND entity_type IN :types"),
 }
 
 
+def _statements(sql: dict[str, str]) -> dict[tuple[str, bool], sa.TextClause]:
+    """Each engine's statement, without and with a filter on the entity types."""
+    statements = {}
+    for dialect, text in sql.items():
+        join, types = _FILTERS[dialect]
+        statements[dialect, False] = sa.text(text.format(join="", types="")).bindparams(
+            sa.bindparam("query", type_=_SearchQuery())
+        )
+        statements[dialect, True] = sa.text(text.format(join=join, types=types)).bindparams(
+            sa.bindparam("query", type_=_SearchQuery()), sa.bindparam("types", expanding=True)
+        )
+    return statements
+
+
+_COUNT = _statements(_COUNT_SQL)
+_SEARCH = _statements({"sqlite": _SEARCH_SQLITE, "postgresql": _SEARCH_POSTGRESQL})
+
+
 def search(
-    session: Session, q: str, types: Collection[EntityType] = (), limit: int = 20
+    session: Session,
+    q: str,
+    types: Collection[EntityType] = (),
+    limit: int = 20,
+    window: int = RANK_WINDOW,
 ) -> list[SearchHit]:
-    """The `limit` best matches of `q` among records of `types` (default: all), best first.
+    """The `limit` best of the `window` newest matches of `q` among records of `types`
+    (default: all), best first. Newest means most recently added: the index keeps a record's
+    place when it is edited.
 
     `rank` is the engine's score s (bm25 negated on SQLite, `ts_rank` on PostgreSQL; both grow
     with relevance) mapped to s / (1 + s), so it lies between 0 and 1 on either engine.
     """
     wanted = _type_filter(types)
     statement = _SEARCH[session.get_bind().dialect.name, wanted is not None]
-    parameters: dict[str, Any] = {"query": checked(q), "limit": limit}
+    parameters: dict[str, Any] = {"query": checked(q), "limit": limit, "window": window}
     if wanted is not None:
         parameters["types"] = wanted
     rows = [
@@ -196,8 +253,15 @@ def search(
 
 
 def find(session: Session, q: str, types: Collection[EntityType], limit: int) -> SearchResults:
-    """The best `limit` hits and the number of all matches."""
-    return SearchResults(items=search(session, q, types, limit), total=count(session, q, types))
+    """The best `limit` hits, the number of matches (up to `TOTAL_LIMIT`) and how many of them
+    were ranked."""
+    total = count(session, q, types, TOTAL_LIMIT + 1)
+    return SearchResults(
+        items=search(session, q, types, limit, RANK_WINDOW),
+        total=min(total, TOTAL_LIMIT),
+        total_exact=total <= TOTAL_LIMIT,
+        ranked=min(total, RANK_WINDOW),
+    )
 
 
 def _type_filter(types: Collection[EntityType]) -> list[str] | None:

@@ -51,10 +51,14 @@ def search(
     * **Ranking**: best match first, by how often and where the words occur, a match in a title
       (or an actor's name or alias) counting more than one in the text. `rank` lies between 0
       and 1, higher is better; compare it only within one response.
+      A query matching more than 1,000 records is ranked among the 1,000 most recently added
+      (`ranked` says how many were ranked): add words or a `type` to have every match ranked.
     * **Snippets** show a short extract around the match with each matched word between
       `«` and `»`, e.g. `the U.S. will «suspend» the «tariffs»`.
-    * `total` counts every matching record of the requested types; `items` holds the best
-      `limit` of them. There is no second page: narrow the query or the `type` instead.
+    * `total` counts the matching records of the requested types up to 10,000 (beyond,
+      `total_exact` is false); `items` holds the best `limit` of them. There is no second
+      page: narrow the query or the `type` instead. For an exact count of a kind of record,
+      use its list's `q` filter (`/v1/claims?q=…` counts every match on its first page).
 
     A `q` with no letter or digit is a 400 naming `q`.
     """
