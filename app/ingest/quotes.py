@@ -70,5 +70,6 @@ def check_span(text: str, quote: str, start: int, end: int) -> None:
     """Raise unless `quote` is exactly (or after folding) `text[start:end]`."""
     if not 0 <= start < end <= len(text):
         raise QuoteError(f"offsets {start}..{end} fall outside the source text (0..{len(text)})")
-    if fold(text[start:end]) != fold(quote):
+    span = text[start:end]
+    if span != quote and fold(span) != fold(quote):
         raise QuoteError(f"the source text at {start}..{end} is not the quote")
