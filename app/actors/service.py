@@ -358,10 +358,11 @@ def detail_json(connection: sa.Connection, actor_id: str) -> tuple[int, str]:
     """The actor's version and its `ActorDetail` as JSON text. The lists are capped
     (`COMMITMENTS_IN_DETAIL`, `CLAIMS_IN_DETAIL`) with their totals beside them, so the answer
     stays small for a state that owes thousands."""
-    row = _DETAIL.execute(connection, {"actor_id": actor_id}).first()
+    row = _DETAIL.first(connection, {"actor_id": actor_id})
     if row is None:
         raise _not_found(actor_id)
-    return row.version, row.detail
+    version, detail = row
+    return version, detail
 
 
 def detail(session: Session, actor_id: str) -> orjson.Fragment:

@@ -1,48 +1,83 @@
-"""Fixed statements compiled once per dialect, for the hot reads.
+"""Fixed statements compiled once per dialect and run on the driver's cursor, for the hot reads.
 
-SQLAlchemy computes a statement's cache key on every execution by walking the whole statement.
-For the nested JSON statements of the hot reads (`app.api.sql_json`) that walk costs more than
-the database's own work: ~100 µs of a commitment detail's ~190 µs on SQLite. A `Prebuilt`
-compiles its statement once per dialect into SQL text whose cache key is the text itself, and
-keeps the constants the statement carries; each execution binds only the caller's values,
-with the types the statement gave them.
+SQLAlchemy computes a statement's cache key on every execution by walking the whole statement,
+then builds an execution context and a result around the driver's cursor. For the nested JSON
+statements of the hot reads (`app.api.sql_json`), which answer one row of a few plain values,
+that costs more than the database's own work. A `Prebuilt` compiles its statement once per
+dialect into SQL text in a paramstyle that takes a mapping (`:name` for sqlite3, `%(name)s`
+for psycopg), keeps the constants the statement carries and the bind processors of its
+parameters, and runs it on the connection's driver cursor, inside whatever transaction the
+connection is in (none for `app.db.single_statement_reader`). Driver errors come out as
+SQLAlchemy's, as from any other statement, so the app's error handlers see no difference.
 """
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Dialect
 from sqlalchemy.engine.interfaces import BindTyping
+from sqlalchemy.exc import DBAPIError
+
+# The driver paramstyles that take a mapping, for each style a dialect may use by default.
+MAPPING_STYLE = {"qmark": "named", "numeric": "named", "named": "named", "format": "pyformat"}
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    sql: str
+    constants: dict[str, Any]
+    processors: dict[str, Callable[[Any], Any]]
+
+    def parameters(self, values: Mapping[str, Any]) -> dict[str, Any]:
+        bound = {**self.constants, **values}
+        for name, process in self.processors.items():
+            bound[name] = process(bound[name])
+        return bound
 
 
 class Prebuilt:
     def __init__(self, statement: sa.Select[Any]) -> None:
         self.statement = statement
-        self._by_dialect: dict[str, tuple[sa.TextClause, dict[str, Any]]] = {}
+        self._by_dialect: dict[str, _Compiled] = {}
 
-    def execute(
+    def first(
         self, connection: sa.Connection, parameters: Mapping[str, Any]
-    ) -> sa.CursorResult[Any]:
-        compiled = self._by_dialect.get(connection.dialect.name)
+    ) -> tuple[Any, ...] | None:
+        """The statement's first row as a plain tuple, or None."""
+        dialect = connection.dialect
+        compiled = self._by_dialect.get(dialect.name)
         if compiled is None:
-            compiled = self._by_dialect[connection.dialect.name] = self._compile(connection.dialect)
-        text, constants = compiled
-        return connection.execute(text, {**constants, **parameters})
+            compiled = self._by_dialect[dialect.name] = _compile(self.statement, dialect)
+        bound = compiled.parameters(parameters)
+        cursor = connection.connection.cursor()
+        try:
+            cursor.execute(compiled.sql, bound)
+            row = cursor.fetchone()
+        except dialect.loaded_dbapi.Error as error:
+            raise DBAPIError.instance(
+                compiled.sql, bound, error, dialect.loaded_dbapi.Error
+            ) from error
+        finally:
+            cursor.close()
+        return None if row is None else tuple(row)
 
-    def _compile(self, dialect: Dialect) -> tuple[sa.TextClause, dict[str, Any]]:
-        # `:name` placeholders, which `text()` reads back whatever the driver's own style, and
-        # no casts after them (`:id::VARCHAR` would not read back): the text's own binds,
-        # typed as below, get the casts the driver needs when it runs.
-        dialect_class: Any = type(dialect)
-        named = dialect_class(paramstyle="named")
-        named.bind_typing = BindTyping.NONE
-        compiled = self.statement.compile(dialect=named)
-        binds = {name: bind for bind, name in compiled.bind_names.items()}  # as the SQL names them
-        if any(bind.expanding for bind in binds.values()):
-            raise ValueError("a prebuilt statement cannot take an expanding parameter")
-        text = sa.text(str(compiled)).bindparams(
-            *(sa.bindparam(name, type_=bind.type) for name, bind in binds.items())
-        )
-        constants = {name: bind.value for name, bind in binds.items() if bind.value is not None}
-        return text, constants
+
+def _compile(statement: sa.Select[Any], dialect: Dialect) -> _Compiled:
+    # No casts after the placeholders (BindTyping.NONE): the values go to the driver as the
+    # bind processors leave them, as they would through `text()`.
+    dialect_class: Any = type(dialect)
+    styled = dialect_class(paramstyle=MAPPING_STYLE.get(dialect.paramstyle, dialect.paramstyle))
+    styled.bind_typing = BindTyping.NONE
+    compiled = statement.compile(dialect=styled)
+    binds = {name: bind for bind, name in compiled.bind_names.items()}  # as the SQL names them
+    if any(bind.expanding for bind in binds.values()):
+        raise ValueError("a prebuilt statement cannot take an expanding parameter")
+    processors: dict[str, Callable[[Any], Any]] = {}
+    for name, bind in binds.items():
+        process = bind.type.bind_processor(dialect)
+        if process is not None:
+            processors[name] = process
+    constants = {name: bind.value for name, bind in binds.items() if bind.value is not None}
+    return _Compiled(str(compiled), constants, processors)

@@ -275,10 +275,11 @@ def items_json(connection: sa.Connection, claim_ids: list[str]) -> list[str]:
 
 def public_json(connection: sa.Connection, claim_id: str) -> tuple[int, str]:
     """The claim's version and its `ClaimPublic` JSON text."""
-    row = _ONE.execute(connection, {"claim_id": claim_id}).first()
+    row = _ONE.first(connection, {"claim_id": claim_id})
     if row is None:
         raise _not_found(claim_id)
-    return row.version, row.item
+    version, item = row
+    return version, item
 
 
 def public(session: Session, claim_id: str) -> orjson.Fragment:

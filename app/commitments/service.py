@@ -359,7 +359,7 @@ def _items(item: sa.ColumnElement[str]) -> sa.Select[Any]:
 
 _ITEM = _item(COMMITMENT_TABLE.c.status)
 _ITEMS = _items(_ITEM)
-_AS_OF: sa.BindParameter[date] = sa.bindparam("as_of")
+_AS_OF: sa.BindParameter[date] = sa.bindparam("as_of", type_=sa.Date())
 
 
 def _history(as_of: bool) -> sa.ColumnElement[Any]:
@@ -477,16 +477,17 @@ def detail_json(
     if as_of is not None:
         parameters["as_of"] = as_of
     statement = _DETAIL if as_of is None else _DETAIL_AS_OF
-    row = statement.execute(connection, parameters).first()
+    row = statement.first(connection, parameters)
     if row is None:
         raise _not_found(commitment_id)
-    if row.status is None:
+    version, status, detail = row
+    if status is None:
         raise NotFoundError(
             f"Commitment {commitment_id!r} had no recorded status on {as_of}.",
             resource="commitment",
             id=commitment_id,
         )
-    return row.version, row.detail
+    return version, detail
 
 
 def detail(session: Session, commitment_id: str) -> orjson.Fragment:
