@@ -90,6 +90,7 @@ class _Matches(FunctionElement[bool]):
     inherit_cache = True
     type = sa.Boolean()
     name = "search_matches"
+    _is_implicitly_boolean = True  # a condition as it stands: no `= 1` on SQLite
 
 
 @compiles(_Matches, "sqlite")

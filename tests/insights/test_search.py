@@ -7,6 +7,7 @@ import httpx
 import pytest
 import sqlalchemy as sa
 from fastapi import FastAPI
+from sqlalchemy.dialects import sqlite
 from sqlmodel import Session, col, func, select
 
 from app import schema
@@ -216,6 +217,16 @@ async def test_matching_ids_filters_a_list_query(session: Session) -> None:
     assert session.exec(nothing).all() == []
     with pytest.raises(InvalidParameterError):
         matching_ids("claim", "*")
+
+
+def test_a_list_filter_on_q_is_a_condition_an_index_can_serve() -> None:
+    """On SQLite, `… IN (SELECT rowid FROM search_fts …) = 1` (a boolean function compared with
+    1) would make the planner scan the table instead of starting from the matches: a rare
+    phrase over a million claims took 0.64 s that way, 9 ms without."""
+    statement = select(Claim.id).where(col(Claim.id).in_(matching_ids("claim", "tariff")))
+    sql = str(statement.compile(dialect=sqlite.dialect()))
+    assert "search_fts MATCH ?)" in sql
+    assert "= 1" not in sql
 
 
 async def test_a_new_claim_is_found_at_once_and_a_deleted_one_is_not(
