@@ -11,14 +11,18 @@ connection is in (none for `app.db.single_statement_reader`). Driver errors come
 SQLAlchemy's, as from any other statement, so the app's error handlers see no difference.
 """
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
 import sqlalchemy as sa
 from sqlalchemy.engine import Dialect
 from sqlalchemy.engine.interfaces import BindTyping
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.functions import FunctionElement
 
 # The driver paramstyles that take a mapping, for each style a dialect may use by default.
 MAPPING_STYLE = {"qmark": "named", "numeric": "named", "named": "named", "format": "pyformat"}
@@ -46,6 +50,19 @@ class Prebuilt:
         self, connection: sa.Connection, parameters: Mapping[str, Any]
     ) -> tuple[Any, ...] | None:
         """The statement's first row as a plain tuple, or None."""
+        rows = self._run(connection, parameters, lambda cursor: [cursor.fetchone()])
+        return None if rows[0] is None else tuple(rows[0])
+
+    def all(self, connection: sa.Connection, parameters: Mapping[str, Any]) -> list[Any]:
+        """The statement's rows, as the driver gives them (tuples on both drivers)."""
+        return self._run(connection, parameters, lambda cursor: cursor.fetchall())
+
+    def _run(
+        self,
+        connection: sa.Connection,
+        parameters: Mapping[str, Any],
+        fetch: Callable[[Any], list[Any]],
+    ) -> list[Any]:
         dialect = connection.dialect
         compiled = self._by_dialect.get(dialect.name)
         if compiled is None:
@@ -54,14 +71,51 @@ class Prebuilt:
         cursor = connection.connection.cursor()
         try:
             cursor.execute(compiled.sql, bound)
-            row = cursor.fetchone()
+            return fetch(cursor)
         except dialect.loaded_dbapi.Error as error:
             raise DBAPIError.instance(
                 compiled.sql, bound, error, dialect.loaded_dbapi.Error
             ) from error
         finally:
             cursor.close()
-        return None if row is None else tuple(row)
+
+
+class _StringList(sa.types.TypeDecorator[list[str]]):
+    """A list of strings bound as one value: JSON text on SQLite, an array on PostgreSQL."""
+
+    impl = sa.String
+    cache_ok = True
+
+    def process_bind_param(self, value: Iterable[str] | None, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        return orjson.dumps(list(value)).decode() if dialect.name == "sqlite" else list(value)
+
+
+class _OneOf(FunctionElement[bool]):
+    inherit_cache = True
+    type = sa.Boolean()
+    _is_implicitly_boolean = True  # a condition as it stands: no `= 1` on SQLite
+    name = "one_of"
+
+
+def one_of(column: sa.ColumnElement[str], name: str) -> sa.ColumnElement[bool]:
+    """`column IN (…)` for a list of strings bound as `name`, in SQL text that does not depend
+    on the list's length (an expanding `IN` is rewritten on every execution, and cannot be
+    prebuilt)."""
+    return _OneOf(column, sa.bindparam(name, type_=_StringList()))
+
+
+@compiles(_OneOf, "sqlite")
+def _one_of_sqlite(element: _OneOf, compiler: SQLCompiler, **kw: Any) -> str:
+    column, values = (compiler.process(clause, **kw) for clause in element.clauses)
+    return f"{column} IN (SELECT value FROM json_each({values}))"
+
+
+@compiles(_OneOf, "postgresql")
+def _one_of_postgresql(element: _OneOf, compiler: SQLCompiler, **kw: Any) -> str:
+    column, values = (compiler.process(clause, **kw) for clause in element.clauses)
+    return f"{column} = ANY({values})"
 
 
 def _compile(statement: sa.Select[Any], dialect: Dialect) -> _Compiled:

@@ -11,7 +11,7 @@ from sqlmodel.sql.expression import SelectOfScalar
 from app import writes
 from app.actors import service as actor_service
 from app.api.paging import PageResult, paginate, sort_key
-from app.api.prebuilt import Prebuilt
+from app.api.prebuilt import Prebuilt, one_of
 from app.api.sql_json import json_array, json_float, json_object, json_text, utc_timestamp
 from app.claims.schemas import (
     ClaimCreate,
@@ -260,16 +260,13 @@ def _item() -> sa.ColumnElement[str]:
 
 
 _ITEM = _item()
-_ITEMS = sa.select(CLAIM_TABLE.c.id, _ITEM).where(
-    CLAIM_TABLE.c.id.in_(sa.bindparam("ids", expanding=True))
-)
+_ITEMS = Prebuilt(sa.select(CLAIM_TABLE.c.id, _ITEM).where(one_of(CLAIM_TABLE.c.id, "ids")))
 _ONE = Prebuilt(sa.select(CLAIM_TABLE.c.version, _ITEM).where(CLAIM_TABLE.c.id == _CLAIM_ID))
 
 
 def items_json(connection: sa.Connection, claim_ids: list[str]) -> list[str]:
     """The claims as `ClaimPublic` JSON texts, in the order of `claim_ids`."""
-    rows = connection.execute(_ITEMS, {"ids": claim_ids})
-    json_by_id: dict[str, str] = dict(rows.all())
+    json_by_id: dict[str, str] = dict(_ITEMS.all(connection, {"ids": claim_ids}))
     return [json_by_id[claim_id] for claim_id in claim_ids]
 
 

@@ -10,7 +10,7 @@ from sqlmodel import Session, SQLModel, col, select
 from app import writes
 from app.actors import service as actor_service
 from app.api.paging import PageResult, paginate, sort_key
-from app.api.prebuilt import Prebuilt
+from app.api.prebuilt import Prebuilt, one_of
 from app.api.sql_json import json_array, json_float, json_object, json_text, utc_timestamp
 from app.claims import service as claim_service
 from app.commitments.schemas import (
@@ -238,9 +238,11 @@ def list_page(
         cursor=cursor,
     )
     ids = [row.id for row in page.rows]
-    items = _ITEMS if filters.as_of is None else _items(_item(status_on(filters.as_of)))
-    rows = session.connection().execute(items, {"ids": ids})
-    json_by_id: dict[str, str] = dict(rows.all())
+    parameters: dict[str, Any] = {"ids": ids}
+    if filters.as_of is not None:
+        parameters["as_of"] = filters.as_of
+    items = _ITEMS if filters.as_of is None else _ITEMS_AS_OF
+    json_by_id: dict[str, str] = dict(items.all(session.connection(), parameters))
     return PageResult([json_by_id[i] for i in ids], page.next_cursor, page.total)
 
 
@@ -351,15 +353,17 @@ def _item(status: sa.ColumnElement[Any]) -> sa.ColumnElement[str]:
     return json_text(json_object(_fields(status)))
 
 
-def _items(item: sa.ColumnElement[str]) -> sa.Select[Any]:
+def _items(item: sa.ColumnElement[str]) -> Prebuilt:
     """(id, JSON text) of the commitments whose ids are bound as `ids`."""
-    ids: sa.BindParameter[list[str]] = sa.bindparam("ids", expanding=True)
-    return sa.select(COMMITMENT_TABLE.c.id, item).where(COMMITMENT_TABLE.c.id.in_(ids))
+    return Prebuilt(
+        sa.select(COMMITMENT_TABLE.c.id, item).where(one_of(COMMITMENT_TABLE.c.id, "ids"))
+    )
 
 
+_AS_OF: sa.BindParameter[date] = sa.bindparam("as_of", type_=sa.Date())
 _ITEM = _item(COMMITMENT_TABLE.c.status)
 _ITEMS = _items(_ITEM)
-_AS_OF: sa.BindParameter[date] = sa.bindparam("as_of", type_=sa.Date())
+_ITEMS_AS_OF = _items(_item(status_on(_AS_OF)))
 
 
 def _history(as_of: bool) -> sa.ColumnElement[Any]:

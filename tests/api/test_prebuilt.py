@@ -6,9 +6,10 @@ from datetime import date
 import pytest
 import sqlalchemy as sa
 from sqlalchemy import Engine
+from sqlalchemy.dialects import sqlite
 from sqlmodel import Session, col, func
 
-from app.api.prebuilt import Prebuilt
+from app.api.prebuilt import Prebuilt, one_of
 from app.db import single_statement_reader
 from app.models import Commitment, StatusEvent
 from tests.test_single_statement_reads import in_transaction
@@ -76,3 +77,17 @@ def test_an_expanding_parameter_is_refused(session: Session) -> None:
         Prebuilt(sa.select(col(Commitment.id)).where(col(Commitment.id).in_(ids))).first(
             session.connection(), {"ids": ["a"]}
         )
+
+
+def test_one_of_matches_the_strings_bound_whatever_they_hold(session: Session) -> None:
+    ids = list(session.exec(sa.select(col(Commitment.id)).order_by(col(Commitment.id))).scalars())
+    prebuilt = Prebuilt(sa.select(col(Commitment.id)).where(one_of(col(Commitment.id), "ids")))
+    connection = session.connection()
+    assert sorted(row[0] for row in prebuilt.all(connection, {"ids": ids})) == ids
+    awkward = [ids[0], "it's", 'a "quote"', "[1, 2]", "ünïcode ✓", "%(ids)s", "?", ids[-1]]
+    assert sorted(row[0] for row in prebuilt.all(connection, {"ids": awkward})) == sorted(
+        {ids[0], ids[-1]}
+    )
+    assert prebuilt.all(connection, {"ids": []}) == []
+    # As a condition of its own: `… IN (…) = 1` would keep SQLite from using the index.
+    assert "= 1" not in str(prebuilt.statement.compile(dialect=sqlite.dialect()))
