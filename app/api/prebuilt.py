@@ -42,7 +42,7 @@ class _Compiled:
 
 
 class Prebuilt:
-    def __init__(self, statement: sa.Select[Any]) -> None:
+    def __init__(self, statement: sa.Select[*tuple[Any, ...]]) -> None:
         self.statement = statement
         self._by_dialect: dict[str, _Compiled] = {}
 
@@ -118,7 +118,7 @@ def _one_of_postgresql(element: _OneOf, compiler: SQLCompiler, **kw: Any) -> str
     return f"{column} = ANY({values})"
 
 
-def _compile(statement: sa.Select[Any], dialect: Dialect) -> _Compiled:
+def _compile(statement: sa.Select[*tuple[Any, ...]], dialect: Dialect) -> _Compiled:
     # No casts after the placeholders (BindTyping.NONE): the values go to the driver as the
     # bind processors leave them, as they would through `text()`.
     dialect_class: Any = type(dialect)

@@ -10,11 +10,12 @@ from sqlalchemy.dialects import sqlite
 from sqlmodel import Session, col, func
 
 from app.api.prebuilt import Prebuilt, one_of
+from app.commitments.service import COMMITMENT_TABLE
 from app.db import single_statement_reader
 from app.models import Commitment, StatusEvent
 from tests.test_single_statement_reads import in_transaction
 
-_ID = sa.bindparam("commitment_id")
+_ID: sa.BindParameter[str] = sa.bindparam("commitment_id")
 _DAY = sa.bindparam("day", type_=sa.Date())
 # A constant (the literal) and a parameter with a bind processor on SQLite (the date).
 EVENTS_UP_TO = (
@@ -27,7 +28,7 @@ EVENTS_UP_TO = (
 def test_a_prebuilt_statement_answers_what_sqlalchemy_does(session: Session) -> None:
     prebuilt = Prebuilt(EVENTS_UP_TO)
     connection = session.connection()
-    for commitment_id in session.exec(sa.select(col(Commitment.id))).scalars():
+    for commitment_id in session.execute(sa.select(col(Commitment.id))).scalars():
         for day in (date(2025, 10, 29), date(2025, 10, 30), date(2030, 1, 1)):
             values = {"commitment_id": commitment_id, "day": day}
             expected = connection.execute(EVENTS_UP_TO, values).one()
@@ -44,7 +45,7 @@ def test_no_row_is_none(session: Session) -> None:
 
 
 def test_it_reads_inside_the_connections_transaction(session: Session) -> None:
-    commitment = session.exec(sa.select(Commitment)).scalars().first()
+    commitment = session.execute(sa.select(Commitment)).scalars().first()
     assert commitment is not None
     commitment.title = "Seen before the commit"
     session.add(commitment)
@@ -72,7 +73,7 @@ def test_driver_errors_are_sqlalchemy_errors(session: Session) -> None:
 
 
 def test_an_expanding_parameter_is_refused(session: Session) -> None:
-    ids = sa.bindparam("ids", expanding=True)
+    ids: sa.BindParameter[list[str]] = sa.bindparam("ids", expanding=True)
     with pytest.raises(ValueError, match="expanding"):
         Prebuilt(sa.select(col(Commitment.id)).where(col(Commitment.id).in_(ids))).first(
             session.connection(), {"ids": ["a"]}
@@ -80,8 +81,11 @@ def test_an_expanding_parameter_is_refused(session: Session) -> None:
 
 
 def test_one_of_matches_the_strings_bound_whatever_they_hold(session: Session) -> None:
-    ids = list(session.exec(sa.select(col(Commitment.id)).order_by(col(Commitment.id))).scalars())
-    prebuilt = Prebuilt(sa.select(col(Commitment.id)).where(one_of(col(Commitment.id), "ids")))
+    ids = list(
+        session.execute(sa.select(col(Commitment.id)).order_by(col(Commitment.id))).scalars()
+    )
+    commitment_id = COMMITMENT_TABLE.c.id
+    prebuilt = Prebuilt(sa.select(commitment_id).where(one_of(commitment_id, "ids")))
     connection = session.connection()
     assert sorted(row[0] for row in prebuilt.all(connection, {"ids": ids})) == ids
     awkward = [ids[0], "it's", 'a "quote"', "[1, 2]", "ünïcode ✓", "%(ids)s", "?", ids[-1]]
