@@ -8,7 +8,9 @@ dialect into SQL text in a paramstyle that takes a mapping (`:name` for sqlite3,
 for psycopg), keeps the constants the statement carries and the bind processors of its
 parameters, and runs it on the connection's driver cursor, inside whatever transaction the
 connection is in (none for `app.db.single_statement_reader`). Driver errors come out as
-SQLAlchemy's, as from any other statement, so the app's error handlers see no difference.
+SQLAlchemy's, as from any other statement, so the app's error handlers see no difference, and
+the connection's `before_cursor_execute`/`after_cursor_execute` listeners are called (with no
+execution context) so that what records statements still sees these.
 """
 
 from collections.abc import Callable, Iterable, Mapping
@@ -69,9 +71,15 @@ class Prebuilt:
             compiled = self._by_dialect[dialect.name] = _compile(self.statement, dialect)
         bound = compiled.parameters(parameters)
         cursor = connection.connection.cursor()
+        events = connection.dispatch  # statement listeners (tests, bench.db_floor) still hear it
         try:
+            if events.before_cursor_execute:
+                events.before_cursor_execute(connection, cursor, compiled.sql, bound, None, False)
             cursor.execute(compiled.sql, bound)
-            return fetch(cursor)
+            rows = fetch(cursor)
+            if events.after_cursor_execute:
+                events.after_cursor_execute(connection, cursor, compiled.sql, bound, None, False)
+            return rows
         except dialect.loaded_dbapi.Error as error:
             raise DBAPIError.instance(
                 compiled.sql, bound, error, dialect.loaded_dbapi.Error

@@ -2,6 +2,7 @@
 inside the connection's transaction (or none), and fails with SQLAlchemy's errors."""
 
 from datetime import date
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -95,3 +96,24 @@ def test_one_of_matches_the_strings_bound_whatever_they_hold(session: Session) -
     assert prebuilt.all(connection, {"ids": []}) == []
     # As a condition of its own: `… IN (…) = 1` would keep SQLite from using the index.
     assert "= 1" not in str(prebuilt.statement.compile(dialect=sqlite.dialect()))
+
+
+def test_statement_listeners_hear_a_prebuilt_statement(session: Session) -> None:
+    heard: list[tuple[str, str]] = []
+    connection = session.connection()
+
+    def before(_c: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        heard.append(("before", statement))
+
+    def after(_c: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        heard.append(("after", statement))
+
+    sa.event.listen(connection, "before_cursor_execute", before)
+    sa.event.listen(connection, "after_cursor_execute", after)
+    try:
+        Prebuilt(sa.select(func.count()).select_from(Commitment)).first(connection, {})
+    finally:
+        sa.event.remove(connection, "before_cursor_execute", before)
+        sa.event.remove(connection, "after_cursor_execute", after)
+    assert [when for when, _ in heard] == ["before", "after"]
+    assert all("count(" in statement for _, statement in heard)
