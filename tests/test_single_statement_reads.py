@@ -1,17 +1,10 @@
 """Reads of one statement run outside a transaction (`app.db.single_statement_reader`); every
 other connection still opens one, as the reads of several statements and the writes need."""
 
-from typing import Any
-
 from sqlalchemy import Engine, text
 
 from app.db import single_statement_reader
-
-
-def in_transaction(dbapi_connection: Any) -> bool:
-    if hasattr(dbapi_connection, "in_transaction"):  # sqlite3
-        return bool(dbapi_connection.in_transaction)
-    return bool(dbapi_connection.info.transaction_status.name != "IDLE")  # psycopg
+from tests.support.transactions import in_transaction
 
 
 def open_transaction_after_a_read(engine: Engine) -> bool:

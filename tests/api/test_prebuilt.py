@@ -14,7 +14,7 @@ from app.api.prebuilt import Prebuilt, one_of
 from app.commitments.service import COMMITMENT_TABLE
 from app.db import single_statement_reader
 from app.models import Commitment, StatusEvent
-from tests.test_single_statement_reads import in_transaction
+from tests.support.transactions import in_transaction
 
 _ID: sa.BindParameter[str] = sa.bindparam("commitment_id")
 _DAY = sa.bindparam("day", type_=sa.Date())

@@ -19,7 +19,7 @@ from app.errors import InvalidParameterError
 from app.ingest import load as seed_loader
 from app.insights import search as search_service
 from app.insights.search import matching_ids
-from app.insights.search_schemas import EntityType
+from app.insights.search_schemas import RANK_WINDOW, TOTAL_LIMIT, EntityType
 from app.models import Actor, ActorAlias, Claim, Commitment, Source
 from tests.conftest import ENGINES, DatabaseFactory
 
@@ -433,5 +433,8 @@ async def test_the_route_is_documented(app: FastAPI) -> None:
     operation = app.openapi()["paths"]["/v1/search"]["get"]
     assert operation["tags"] == ["search"]
     assert "«" in operation["description"]
+    # The limits are written out in the description: it must say the ones in force.
+    assert f"{RANK_WINDOW:,} most recently added" in operation["description"]
+    assert f"up to {TOTAL_LIMIT:,}" in operation["description"]
     assert {p["name"] for p in operation["parameters"]} == {"q", "type", "limit"}
     assert all(p.get("description") for p in operation["parameters"])
