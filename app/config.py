@@ -33,6 +33,12 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(
         default=1_048_576, ge=1024, description="Largest request body accepted (bytes)."
     )
+    response_cache_mb: int = Field(
+        default=64,
+        ge=0,
+        description="Each worker's cache of public JSON answers, checked against the data "
+        "version on every request (MB; 0 turns it off).",
+    )
 
     @field_validator("database_url")
     @classmethod

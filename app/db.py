@@ -11,6 +11,8 @@ from app.errors import ConflictError, UnavailableError
 
 WRITE_OPTION = "busan_write"
 SINGLE_STATEMENT_OPTION = "busan_single_statement"
+# Every write adds one to this number, by triggers (migration 2026_12_02_0005).
+BUMP_DATA_VERSION = "UPDATE data_version SET n = n + 1"
 
 SQLITE_PRAGMAS = (
     "PRAGMA foreign_keys = ON",

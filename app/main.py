@@ -15,12 +15,14 @@ from app.api.docs import install_examples
 from app.api.export_routes import router as export_router
 from app.api.health import router as health_router
 from app.api.limits import RequestBodyGuard
+from app.api.response_cache import AnswerCache, ResponseCacheMiddleware
 from app.api.responses import ORJSONResponse, install_error_handlers
 from app.audit.routes import router as audit_router
 from app.claims.routes import router as claims_router
 from app.commitments.link_routes import router as links_router
 from app.commitments.routes import router as commitments_router
 from app.config import Settings
+from app.data_version import reader as data_version_reader
 from app.db import create_db_engine, single_statement_reader, writer
 from app.insights.routes import router as insights_router
 from app.insights.search_routes import router as search_router
@@ -81,8 +83,11 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.engine = engine
     app.state.write_engine = writer(engine)
     app.state.single_statement_engine = single_statement_reader(engine)
+    app.state.data_version = data_version_reader(app.state.single_statement_engine)
+    app.state.response_cache = AnswerCache(settings.response_cache_mb << 20)
     app.state.settings = settings
     install_error_handlers(app)
+    app.add_middleware(ResponseCacheMiddleware, cache=app.state.response_cache)
     app.add_middleware(ConditionalGetMiddleware)
     app.add_middleware(RequestBodyGuard, max_body_bytes=settings.max_body_bytes)
     app.add_middleware(GZipMiddleware, minimum_size=1000, compresslevel=GZIP_LEVEL)

@@ -9,18 +9,19 @@ from sqlalchemy import Engine
 
 from app.config import PROJECT_ROOT
 
-# The full-text search index (migration 2026_11_23_0002): raw SQL and triggers, no model.
-SEARCH_TABLES = frozenset({"search_document", "search_fts"})
+# Tables of raw SQL and triggers, with no model: the full-text search index (migration
+# 2026_11_23_0002) and the data version (2026_12_02_0005).
+UNMODELLED_TABLES = frozenset({"search_document", "search_fts", "data_version"})
 
 
 def include_name(
     name: str | None, type_: NameFilterType, _parent_names: NameFilterParentNames
 ) -> bool:
-    """Alembic's name filter: autogenerate and the drift test skip the search index's tables,
+    """Alembic's name filter: autogenerate and the drift test skip the unmodelled tables,
     FTS5's shadow tables (`search_fts_data`, `_idx`, `_docsize`, `_config`) included."""
     if type_ != "table" or name is None:
         return True
-    return name not in SEARCH_TABLES and not name.startswith("search_fts_")
+    return name not in UNMODELLED_TABLES and not name.startswith("search_fts_")
 
 
 def alembic_config(database_url: str) -> Config:

@@ -63,7 +63,9 @@ def capture(url: str, paths: Sequence[str]) -> dict[str, list[Statement]]:
             recorded.append((statement, parameters))
 
     captured: dict[str, list[Statement]] = {}
-    transport = httpx.ASGITransport(app=create_app(Settings(database_url=url), engine))
+    # Uncached: the floor is the endpoint's own SQL, not a cache hit's read of the version.
+    settings = Settings(database_url=url, response_cache_mb=0)
+    transport = httpx.ASGITransport(app=create_app(settings, engine))
 
     async def fetch_all() -> None:
         async with httpx.AsyncClient(transport=transport, base_url="http://floor") as client:

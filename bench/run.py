@@ -41,6 +41,7 @@ from sqlalchemy.engine import make_url
 
 from app import schema
 from app.api.paging import encode_cursor
+from app.config import Settings
 from app.db import create_db_engine
 from bench import db_floor
 from bench import load as bench_load
@@ -422,7 +423,11 @@ def measure_scale(args: argparse.Namespace, scale: str, work: Path) -> ScaleRun:
             "--workers",
             str(args.workers),
         ],
-        {"DATABASE_URL": url, "LOG_LEVEL": args.log_level},
+        {
+            "DATABASE_URL": url,
+            "LOG_LEVEL": args.log_level,
+            "RESPONSE_CACHE_MB": str(args.response_cache_mb),
+        },
         "/readyz",
         work / f"api-{scale}.log",
     )
@@ -454,7 +459,8 @@ def measure_scale(args: argparse.Namespace, scale: str, work: Path) -> ScaleRun:
         stack.enter_context(running(api))
         commands.append(
             f"DATABASE_URL={shlex.quote(make_url(url).render_as_string())} "
-            f"LOG_LEVEL={args.log_level} {shlex.join(api.command)}"
+            f"LOG_LEVEL={args.log_level} RESPONSE_CACHE_MB={args.response_cache_mb} "
+            f"{shlex.join(api.command)}"
         )
         sizes = body_sizes(api.base, p)
         floor = Server(
@@ -744,11 +750,20 @@ def write_report(
     today = datetime.now(UTC).date().isoformat()
     scales = "+".join(run.scale.lower() for run in runs)
     suffix = f"-w{args.workers}" if args.workers > 1 else ""
+    suffix += "-uncached" if args.response_cache_mb == 0 else ""
     path = Path(args.out) / f"{today}-{args.engine}-{scales}{suffix}.md"
     path.parent.mkdir(parents=True, exist_ok=True)
     lines = [
         f"# Benchmark: {args.engine}, {', '.join(r.scale for r in runs)} claims, "
         f"{args.workers} worker(s), {today}",
+        "",
+        f"The API's response cache: {args.response_cache_mb} MB per worker"
+        + (
+            " (off: every request does its full work)."
+            if args.response_cache_mb == 0
+            else " (repeated requests are answered from it; `--response-cache-mb 0` measures "
+            "the full work)."
+        ),
         "",
     ]
     if args.note:
@@ -864,6 +879,12 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--soak", type=int, default=0, help="seconds of mixed load for RSS")
     parser.add_argument("--log-level", default="info", help="uvicorn log level for API and floor")
+    parser.add_argument(
+        "--response-cache-mb",
+        type=int,
+        default=Settings.model_fields["response_cache_mb"].default,
+        help="the API's RESPONSE_CACHE_MB; 0 measures every request's full work",
+    )
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
     parser.add_argument("--reload", action="store_true", help="rebuild the data even if present")
     parser.add_argument("--no-peer", action="store_true", help="skip Datasette")

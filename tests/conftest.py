@@ -23,7 +23,7 @@ from app.db import create_db_engine
 from app.ingest import load as seed_loader
 from app.main import create_app
 from tests.support.postgres import ENV_VAR, fresh_database, postgres_server_url
-from tests.support.shared_session import share_session
+from tests.support.shared_session import bump_data_version_at_once, share_session
 
 ENGINES = ["sqlite", "postgresql"]
 
@@ -100,6 +100,7 @@ def session(seeded_engine: Engine) -> Iterator[Session]:
     """A session whose every commit is undone after the test."""
     connection = seeded_engine.connect()
     outer = connection.begin()
+    bump_data_version_at_once(connection)
     db_session = Session(
         bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
     )

@@ -253,3 +253,21 @@ async def test_a_burst_of_writes_larger_than_the_pool_is_answered_promptly(live:
     print(f"\n[{live.engine_name}] burst of {BURST} creates: {run.figures()}")
     run.assert_all_answered_without_5xx()
     assert run.statuses() == {"201": BURST}
+
+
+async def test_every_worker_answers_a_write_committed_elsewhere_at_once(live: Live) -> None:
+    """Each worker keeps its own cache of answers (`app.api.response_cache`). A write committed
+    outside the API, here by the test as psql would, shows in every next answer: the commit
+    changed the data version that each request reads first."""
+    url = "/v1/actors/taiwan"
+    async with live.client(WRITERS) as http:
+        before = await at_once(http.get(url) for _ in range(WRITERS))
+        before.assert_all_answered_without_5xx()
+        assert {r.json()["role"] for r in before.answers} != {"renamed elsewhere"}
+        with live.engine.begin() as connection:
+            connection.exec_driver_sql(
+                "UPDATE actor SET role = 'renamed elsewhere' WHERE id = 'taiwan'"
+            )
+        after = await at_once(http.get(url) for _ in range(WRITERS))
+    after.assert_all_answered_without_5xx()
+    assert {r.json()["role"] for r in after.answers} == {"renamed elsewhere"}

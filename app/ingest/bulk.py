@@ -13,6 +13,8 @@ What it keeps:
   `app.ingest.quotes.check_span` before the claim's batch is written;
 * every constraint of the schema (foreign keys, CHECKs, vocabularies) is enforced by the
   database as usual, and each batch is one transaction: a failure leaves no part of that batch;
+* the data version (`app.data_version`), which each batch changes once (its row triggers
+  are suspended with the search index's);
 * the search index, in the same transaction: the row triggers that keep it are suspended for
   the batch (SQLite: dropped and created again from their own stored SQL, transactional DDL;
   PostgreSQL: `ALTER TABLE … DISABLE TRIGGER`, which locks the loaded tables until the batch
@@ -39,7 +41,7 @@ from sqlalchemy import Connection, Engine
 from sqlmodel import SQLModel
 
 import app.models  # noqa: F401  (registers every table on SQLModel.metadata)
-from app.db import writer
+from app.db import BUMP_DATA_VERSION, writer
 from app.ingest.quotes import QuoteError, check_span
 from app.insights.search_documents import documents, index_rows
 from app.models.base import utcnow
@@ -50,6 +52,7 @@ Batch = Mapping[str, Sequence[Row]]
 Method = Literal["auto", "executemany", "driver", "copy"]
 DRIVER_METHODS = {"sqlite": "driver", "postgresql": "copy"}
 SEARCH_TRIGGER = "search_index"  # the PostgreSQL triggers of migration 2026_11_23_0002
+VERSION_TRIGGER = "data_version"  # and of 2026_12_02_0005 (row triggers, deferred)
 ID_CHUNK = 5_000  # ids per `IN` list when indexing (SQLite allows 32,766 parameters)
 SQLITE_TIMESTAMP = "%Y-%m-%d %H:%M:%S.%f"
 
@@ -132,7 +135,7 @@ def load(
             for row in prepared.get("source", []):
                 _remember(texts, row["id"], row["text"])
             _check_quotes(connection, prepared.get("claim", []), texts)
-            with _search_triggers_suspended(connection):
+            with _triggers_suspended(connection):
                 for table, rows in prepared.items():
                     _insert(connection, table, rows, chosen)
                     report.rows[table] += len(rows)
@@ -197,32 +200,31 @@ def _check_quotes(
 
 
 @contextmanager
-def _search_triggers_suspended(connection: Connection) -> Iterator[None]:
-    """The search-index triggers are off inside the block, back on when it ends, all inside
-    the batch's transaction (a failure rolls the suspension back with the rows)."""
+def _triggers_suspended(connection: Connection) -> Iterator[None]:
+    """The row triggers of the search index and of the data version are off inside the
+    block, back on when it ends, all inside the batch's transaction (a failure rolls the
+    suspension back with the rows); the batch then adds one to the data version."""
     if connection.dialect.name == "sqlite":
         triggers = connection.exec_driver_sql(
-            "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'search%'"
+            "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' "
+            "AND (name LIKE 'search%' OR name LIKE 'data_version%')"
         ).all()
         for name, _sql in triggers:
             connection.exec_driver_sql(f'DROP TRIGGER "{name}"')
         yield
         for _name, sql in triggers:
             connection.exec_driver_sql(sql)
-        return
-    tables = (
-        connection.exec_driver_sql(
-            "SELECT c.relname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
-            f"WHERE t.tgname = '{SEARCH_TRIGGER}'"
-        )
-        .scalars()
-        .all()
-    )
-    for table in tables:
-        connection.exec_driver_sql(f"ALTER TABLE {table} DISABLE TRIGGER {SEARCH_TRIGGER}")
-    yield
-    for table in tables:
-        connection.exec_driver_sql(f"ALTER TABLE {table} ENABLE TRIGGER {SEARCH_TRIGGER}")
+    else:
+        suspended = connection.exec_driver_sql(
+            "SELECT c.relname, t.tgname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+            f"WHERE t.tgname IN ('{SEARCH_TRIGGER}', '{VERSION_TRIGGER}')"
+        ).all()
+        for table, trigger in suspended:
+            connection.exec_driver_sql(f"ALTER TABLE {table} DISABLE TRIGGER {trigger}")
+        yield
+        for table, trigger in suspended:
+            connection.exec_driver_sql(f"ALTER TABLE {table} ENABLE TRIGGER {trigger}")
+    connection.exec_driver_sql(BUMP_DATA_VERSION)
 
 
 def _index(connection: Connection, prepared: Mapping[str, Sequence[Row]]) -> None:

@@ -49,7 +49,7 @@ from app.vocab import (
 from tests.conftest import DatabaseFactory
 from tests.support.http import walk
 from tests.support.routes import Operation, operations, schema_without_database
-from tests.support.shared_session import share_session
+from tests.support.shared_session import bump_data_version_at_once, share_session
 
 pytestmark = pytest.mark.anyio
 
@@ -192,6 +192,7 @@ class Blank:
         """A client whose writes (the app's commits included) are all undone at the end."""
         connection = self.engine.connect()
         outer = connection.begin()
+        bump_data_version_at_once(connection)
         self.session = Session(
             bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
         )
@@ -204,6 +205,8 @@ class Blank:
             self.session = None
             outer.rollback()
             connection.close()
+            # The app answered from the undone writes; the data version goes back with them.
+            self.app.state.response_cache.clear()
 
 
 def blank_database(url: str) -> Blank:

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
-from app import schema
+from app import data_version, schema
 from app.db import create_db_engine
 from app.ingest import bulk
 from app.insights import search
@@ -63,11 +63,18 @@ def search_triggers(engine: Engine) -> list[tuple[Any, ...]]:
         return [tuple(row) for row in connection.exec_driver_sql(sql)]
 
 
+def current_data_version(engine: Engine) -> int:
+    with engine.connect() as connection:
+        return data_version.read(connection)
+
+
 def test_bulk_index_equals_the_one_the_triggers_keep(empty_engine: Engine) -> None:
     triggers = search_triggers(empty_engine)
+    version = current_data_version(empty_engine)
     report = bulk.load(empty_engine, Generator(CLAIMS, seed=7).batches(BATCH_CLAIMS))
     assert report.rows["claim"] == CLAIMS
     assert search_triggers(empty_engine) == triggers  # suspended per batch, then restored
+    assert current_data_version(empty_engine) == version + report.batches  # once per batch
     loaded = index_rows(empty_engine)
     documents = sum(report.rows[table] for table in ("actor", "source", "commitment", "claim"))
     assert len(loaded) == documents

@@ -191,7 +191,7 @@ async def test_ranking_considers_the_newest_matches_only(session: Session) -> No
 
 
 async def test_total_is_counted_up_to_a_limit_and_says_so(
-    client: httpx.AsyncClient, session: Session, monkeypatch: pytest.MonkeyPatch
+    app: FastAPI, client: httpx.AsyncClient, session: Session, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     word, newest = _common_word(session)
     exact = await _search(client, q=word, limit=100)
@@ -202,6 +202,7 @@ async def test_total_is_counted_up_to_a_limit_and_says_so(
     )
     monkeypatch.setattr(search_service, "TOTAL_LIMIT", 4)
     monkeypatch.setattr(search_service, "RANK_WINDOW", 2)
+    app.state.response_cache.clear()  # as a restart with the new limits would
     bounded = await _search(client, q=word, limit=100)
     assert (bounded["total"], bounded["total_exact"], bounded["ranked"]) == (4, False, 2)
     assert {(hit["type"], hit["id"]) for hit in bounded["items"]} == set(newest[:2])
