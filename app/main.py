@@ -87,8 +87,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.response_cache = AnswerCache(settings.response_cache_mb << 20)
     app.state.settings = settings
     install_error_handlers(app)
-    app.add_middleware(ResponseCacheMiddleware, cache=app.state.response_cache)
     app.add_middleware(ConditionalGetMiddleware)
+    app.add_middleware(ResponseCacheMiddleware, cache=app.state.response_cache)
     app.add_middleware(RequestBodyGuard, max_body_bytes=settings.max_body_bytes)
     app.add_middleware(GZipMiddleware, minimum_size=1000, compresslevel=GZIP_LEVEL)
     if settings.cors_origins:

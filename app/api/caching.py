@@ -35,6 +35,18 @@ def _matches(if_none_match: str, etag: str) -> bool:
     return "*" in candidates or etag in candidates
 
 
+def already_held(scope: Scope, etag: bytes) -> bool:
+    """Whether the request's `If-None-Match` names `etag`: the client holds this answer."""
+    if_none_match = dict(scope["headers"]).get(b"if-none-match", b"").decode("latin-1")
+    return bool(if_none_match) and _matches(if_none_match, etag.decode("latin-1"))
+
+
+def not_modified(headers: list[tuple[bytes, bytes]]) -> Message:
+    """The start of a 304 for an answer with `headers` (which then has no body)."""
+    kept = [(k, v) for k, v in headers if k not in (b"content-type", b"content-length")]
+    return {"type": "http.response.start", "status": 304, "headers": kept}
+
+
 class ConditionalGetMiddleware:
     def __init__(self, app: ASGIApp, prefix: str = "/v1") -> None:
         self.app = app
@@ -48,8 +60,6 @@ class ConditionalGetMiddleware:
         ):
             await self.app(scope, receive, send)
             return
-        request_headers = dict(scope["headers"])
-        if_none_match = request_headers.get(b"if-none-match", b"").decode("latin-1")
         start: Message | None = None
         chunks: list[bytes] = []
         passthrough = False
@@ -81,9 +91,8 @@ class ConditionalGetMiddleware:
             headers = [(k, v) for k, v in original if k not in dropped]
             headers.append((b"etag", etag.encode("latin-1")))
             headers.append((b"cache-control", CACHE_CONTROL))
-            if if_none_match and _matches(if_none_match, etag):
-                kept = [(k, v) for k, v in headers if k != b"content-type"]
-                await send({"type": "http.response.start", "status": 304, "headers": kept})
+            if already_held(scope, etag.encode("latin-1")):
+                await send(not_modified(headers))
                 await send({"type": "http.response.body", "body": b""})
                 return
             headers.append((b"content-length", str(len(body)).encode()))

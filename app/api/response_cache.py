@@ -1,5 +1,8 @@
 """A per-worker cache of JSON answers, keyed by the data version, as a pure ASGI middleware.
 
+It wraps `ConditionalGetMiddleware`, so a kept answer carries its ETag and a hit costs no
+digest of the body; a hit whose `If-None-Match` names that ETag gets the same 304.
+
 Dashboards poll the same URLs. Before a GET under /v1 runs, this reads the database's data
 version (`app.data_version`: one row, which every committed write changes) and looks the
 request up under it; a hit answers the stored 200 without running the route. A miss runs it
@@ -18,20 +21,15 @@ error handling answers.
 
 import inspect
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from app.api.caching import ASGIApp, Message, Receive, Scope, Send, already_held, not_modified
 from app.api.deps import today
-
-Scope = MutableMapping[str, Any]
-Message = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
-ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 Key = tuple[int, date, str, bytes, str, str, bytes, bytes]
 ENTRY_FRACTION = 16  # the largest answer kept: this fraction of the capacity
@@ -97,8 +95,7 @@ class ResponseCacheMiddleware:
         key = await _key(scope, version)
         answer = self.cache.get(key)
         if answer is not None:
-            await send({"type": "http.response.start", "status": 200, "headers": answer.headers})
-            await send({"type": "http.response.body", "body": answer.body})
+            await _replay(answer, scope, send)
             return
         await self.app(scope, receive, self._recorder(key, send))
 
@@ -136,6 +133,18 @@ class ResponseCacheMiddleware:
             await send(message)
 
         return record
+
+
+async def _replay(answer: CachedAnswer, scope: Scope, send: Send) -> None:
+    """The kept answer, or a 304 when the client holds it (as `ConditionalGetMiddleware`)."""
+    etag = dict(answer.headers).get(b"etag")
+    if etag is not None and already_held(scope, etag):
+        await send(not_modified(answer.headers))
+        await send({"type": "http.response.body", "body": b""})
+        return
+    # A copy: the middlewares outside (gzip) change the list they are sent in place.
+    await send({"type": "http.response.start", "status": 200, "headers": list(answer.headers)})
+    await send({"type": "http.response.body", "body": answer.body})
 
 
 async def _key(scope: Scope, version: int) -> Key:

@@ -213,3 +213,24 @@ async def test_an_unreadable_version_leaves_the_answer_to_the_route(
     answer = await client.get(LIST)
     assert answer.status_code == 200
     assert len(app.state.response_cache) == 0
+
+
+async def test_a_kept_answer_keeps_its_etag_its_304_and_its_encoding(
+    client: httpx.AsyncClient, statements: list[str]
+) -> None:
+    url = "/v1/claims?limit=5"
+    first = await client.get(url, headers={"Accept-Encoding": "gzip"})
+    assert first.headers["content-encoding"] == "gzip"
+    ran = len(statements)
+    held = await client.get(url, headers={"If-None-Match": first.headers["etag"]})
+    assert held.status_code == 304
+    assert held.content == b""
+    assert "content-length" not in held.headers
+    zipped = await client.get(url, headers={"Accept-Encoding": "gzip"})
+    assert zipped.headers["content-encoding"] == "gzip"
+    assert zipped.content == first.content
+    plain = await client.get(url, headers={"Accept-Encoding": "identity"})
+    assert "content-encoding" not in plain.headers
+    assert plain.content == first.content
+    assert plain.headers["etag"] == first.headers["etag"]
+    assert len(statements) == ran + 3  # each a hit: the version read alone
