@@ -41,6 +41,10 @@ and source behind them.
   header. `total` is counted on the first page only.
 * **Errors** are RFC 9457 `application/problem+json`; an unknown query parameter is a 400 that
   names it.
+* **Fresh**: repeated reads are answered from each server process's cache, but every request
+  first checks the database's data version, so a write committed before a request began
+  always shows in its answer. Send `If-None-Match` with an `ETag` to get a 304 when nothing
+  changed.
 """
 
 # zlib's level 6 compresses a 45 kB page about as well as 9 (the default) in half the time.
