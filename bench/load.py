@@ -124,6 +124,7 @@ def build(
         "migrate_seconds": round(migrate_seconds, 2),
         "load_wall_seconds": round(report.seconds, 2),
         "load_write_seconds": round(report.write_seconds, 2),
+        "index_build_seconds": round(report.index_seconds, 2),
         "claims_per_second_write": round(report.rate("claim")),
         "claims_per_second_wall": round(report.rows["claim"] / report.seconds),
         "rows_per_second_write": round(sum(report.rows.values()) / report.write_seconds),

@@ -804,7 +804,8 @@ def write_report(
             "",
             f"Bulk load ({lo.get('method')}, search index in each batch, quotes checked; "
             f"{'reused from ' + str(lo.get('loaded_at')) if lo.get('reused') else 'this run'}): "
-            f"{fmt(lo.get('load_write_seconds'), 1)} s writing = "
+            f"{fmt(lo.get('load_write_seconds'), 1)} s writing (of which "
+            f"{fmt(lo.get('index_build_seconds'), 1)} s building the deferred indexes) = "
             f"**{fmt(lo.get('claims_per_second_write'))} claims/s** "
             f"({fmt(lo.get('rows_per_second_write'))} rows/s); "
             f"{fmt(lo.get('load_wall_seconds'), 1)} s with generation "

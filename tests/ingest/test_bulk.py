@@ -63,6 +63,19 @@ def search_triggers(engine: Engine) -> list[tuple[Any, ...]]:
         return [tuple(row) for row in connection.exec_driver_sql(sql)]
 
 
+def indexes(engine: Engine) -> list[tuple[Any, ...]]:
+    """Every index of the database with its definition, from the catalogue."""
+    with engine.connect() as connection:
+        if engine.dialect.name == "sqlite":
+            sql = "SELECT name, sql FROM sqlite_master WHERE type = 'index' ORDER BY name"
+        else:
+            sql = (
+                "SELECT indexname, indexdef FROM pg_indexes "
+                "WHERE schemaname = current_schema() ORDER BY indexname"
+            )
+        return [tuple(row) for row in connection.exec_driver_sql(sql)]
+
+
 def current_data_version(engine: Engine) -> int:
     with engine.connect() as connection:
         return data_version.read(connection)
@@ -91,6 +104,32 @@ def test_bulk_index_equals_the_one_the_triggers_keep(empty_engine: Engine) -> No
         assert search.count(session, RARE_PHRASE) >= 1
 
 
+def test_non_unique_indexes_are_left_out_during_the_load_and_built_after_it(
+    empty_engine: Engine,
+) -> None:
+    schema_indexes = indexes(empty_engine)
+    during: list[set[str]] = []
+
+    def watched() -> Iterator[bulk.Batch]:
+        for batch in Generator(CLAIMS, seed=7).batches(BATCH_CLAIMS):
+            during.append({name for name, _definition in indexes(empty_engine)})
+            yield batch
+
+    bulk.load(empty_engine, watched())
+    names = {name for name, _definition in schema_indexes}
+    deferred = {"ix_claim_source_id", "ix_claim_commitment_commitment_id"}
+    if empty_engine.dialect.name == "postgresql":
+        deferred.add("ix_search_document_document")  # the GIN of the search index
+    assert deferred <= names
+    assert all(not deferred & seen for seen in during)  # absent while the batches go in
+    unique = {  # SQLite's constraint indexes have no statement of their own
+        name for name, definition in schema_indexes if definition is None or "UNIQUE" in definition
+    }
+    assert unique
+    assert all(unique <= seen for seen in during)
+    assert indexes(empty_engine) == schema_indexes  # every one back, as defined
+
+
 def test_a_bad_quote_fails_its_whole_batch_and_names_the_claim(empty_engine: Engine) -> None:
     batches = list(Generator(CLAIMS, seed=7).batches(BATCH_CLAIMS))
     second = [number for number, batch in enumerate(batches) if batch.get("claim")][1]
@@ -99,6 +138,7 @@ def test_a_bad_quote_fails_its_whole_batch_and_names_the_claim(empty_engine: Eng
         before = row_counts(session)
     documents_before = index_rows(empty_engine)
     triggers = search_triggers(empty_engine)
+    schema_indexes = indexes(empty_engine)
     claims = [dict(row) for row in batches[second]["claim"]]
     claims[-1]["quote"] = claims[-1]["quote"][::-1]
     broken = {**batches[second], "claim": claims}
@@ -108,6 +148,7 @@ def test_a_bad_quote_fails_its_whole_batch_and_names_the_claim(empty_engine: Eng
         assert row_counts(session) == before
     assert index_rows(empty_engine) == documents_before
     assert search_triggers(empty_engine) == triggers
+    assert indexes(empty_engine) == schema_indexes  # built again after the failed batch
 
 
 def test_a_database_that_holds_records_is_refused(empty_engine: Engine) -> None:
