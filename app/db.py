@@ -22,19 +22,19 @@ SQLITE_PRAGMAS = (
 )
 
 
-def create_db_engine(database_url: str, **kwargs: Any) -> Engine:
+def create_db_engine(database_url: str, *, pre_ping: bool = True, **kwargs: Any) -> Engine:
     """Build an engine with the per-engine settings the app relies on.
 
     SQLite: foreign keys on, WAL with `synchronous=FULL` (a committed write survives a crash),
     and SQLAlchemy's documented pysqlite recipe so that transactions and SAVEPOINTs behave as
-    on PostgreSQL. PostgreSQL: pre-ping pooled connections.
+    on PostgreSQL. PostgreSQL: pre-ping pooled connections (unless `pre_ping=False`).
     """
     url = make_url(database_url)
     if url.get_backend_name() == "sqlite":
         engine = create_engine(url, connect_args={"check_same_thread": False}, **kwargs)
         _configure_sqlite(engine)
         return engine
-    return create_engine(url, pool_pre_ping=True, **kwargs)
+    return create_engine(url, pool_pre_ping=pre_ping, **kwargs)
 
 
 def _configure_sqlite(engine: Engine) -> None:

@@ -22,6 +22,7 @@ from app.claims.routes import router as claims_router
 from app.commitments.link_routes import router as links_router
 from app.commitments.routes import router as commitments_router
 from app.config import Settings
+from app.data_version import pool_without_ping
 from app.data_version import reader as data_version_reader
 from app.db import create_db_engine, single_statement_reader, writer
 from app.insights.routes import router as insights_router
@@ -69,12 +70,17 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     settings = settings or Settings()
     owns_engine = engine is None
     engine = engine or create_db_engine(settings.database_url)
+    # An app that owns its engine reads the data version on PostgreSQL without pre-ping.
+    version_engine = engine
+    if owns_engine and engine.dialect.name == "postgresql":
+        version_engine = pool_without_ping(settings.database_url)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         yield
         if owns_engine:
             engine.dispose()
+            version_engine.dispose()
 
     app = FastAPI(
         title="Busan commitments knowledge base",
@@ -87,7 +93,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.engine = engine
     app.state.write_engine = writer(engine)
     app.state.single_statement_engine = single_statement_reader(engine)
-    app.state.data_version = data_version_reader(app.state.single_statement_engine)
+    app.state.data_version = data_version_reader(single_statement_reader(version_engine))
     app.state.response_cache = AnswerCache(settings.response_cache_mb << 20)
     app.state.settings = settings
     install_error_handlers(app)

@@ -312,8 +312,8 @@ class _Rows:
 def _prepare(table: str, rows: Sequence[Row], now: datetime, dialect: str) -> _Rows:
     """The rows as tuples in the dialect's storage form, with the bookkeeping columns they
     leave out filled in (`created_at`, `updated_at`, `version`, `recorded_at`, a source's
-    `text_sha256`). Built with `itemgetter` and constant tails: at a million claims the
-    per-value Python work is most of the loader's own time."""
+    `text_sha256`). Built with `itemgetter` and a constant tail: merging a dict and calling a
+    converter per value took a fifth of a 100k-claim SQLite load's time."""
     target = SQLModel.metadata.tables[table]
     if table == "source":
         rows = [

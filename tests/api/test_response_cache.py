@@ -3,16 +3,19 @@ through the API or not, shows in the next answer."""
 
 from collections.abc import Iterator
 
+import anyio
 import httpx
 import pytest
 import sqlalchemy as sa
 from fastapi import FastAPI
-from sqlalchemy import Engine, event
+from sqlalchemy import Connection, Engine, event
 from sqlmodel import Session, SQLModel
 
-from app import data_version
+from app import data_version, schema
 from app.config import Settings
+from app.db import create_db_engine
 from app.main import create_app
+from tests.conftest import DatabaseFactory
 from tests.support.shared_session import share_session
 
 pytestmark = pytest.mark.anyio
@@ -234,3 +237,54 @@ async def test_a_kept_answer_keeps_its_etag_its_304_and_its_encoding(
     assert plain.content == first.content
     assert plain.headers["etag"] == first.headers["etag"]
     assert len(statements) == ran + 3  # each a hit: the version read alone
+
+
+def _version_backends(admin: Connection) -> list[int]:
+    """Server processes of the version-read pool connected to this database."""
+    rows = admin.execute(
+        sa.text(
+            "SELECT pid FROM pg_stat_activity "
+            "WHERE datname = current_database() AND application_name = :name"
+        ),
+        {"name": data_version.APPLICATION_NAME},
+    )
+    return [pid for (pid,) in rows]
+
+
+async def test_an_app_owning_its_engine_reads_the_version_on_its_own_pool_and_reconnects(
+    empty_database_url: DatabaseFactory,
+) -> None:
+    """On PostgreSQL the version is read without pre-ping: a dropped connection costs one
+    uncached answer, not a wrong one, and the next read connects afresh."""
+    url = empty_database_url("postgresql", "version_pool")
+    schema.upgrade(url)
+    admin_engine = create_db_engine(url, isolation_level="AUTOCOMMIT")
+    app = create_app(Settings(database_url=url))
+    transport = httpx.ASGITransport(app=app)
+    try:
+        with admin_engine.connect() as admin:
+            async with (
+                app.router.lifespan_context(app),
+                httpx.AsyncClient(transport=transport, base_url="http://testserver") as client,
+            ):
+                assert (await client.get("/v1/actors")).json()["items"] == []
+                assert (await client.get("/v1/actors")).json()["items"] == []  # kept
+                (first,) = _version_backends(admin)
+                admin.exec_driver_sql(
+                    "INSERT INTO actor (id, name, kind, created_at, updated_at, version) "
+                    "VALUES ('late', 'Late', 'organisation', now(), now(), 1)"
+                )
+                admin.execute(sa.text("SELECT pg_terminate_backend(:pid)"), {"pid": first})
+                answered = await client.get("/v1/actors")  # the route's, not a kept one
+                assert answered.status_code == 200
+                assert [actor["id"] for actor in answered.json()["items"]] == ["late"]
+                assert (await client.get("/v1/actors")).json() == answered.json()
+                (second,) = _version_backends(admin)
+                assert second != first
+            for _ in range(50):  # the lifespan's end closed the pool; the server notices
+                if not _version_backends(admin):
+                    break
+                await anyio.sleep(0.1)
+            assert _version_backends(admin) == []
+    finally:
+        admin_engine.dispose()
