@@ -186,27 +186,23 @@ def _secondary_indexes_deferred(connection: Connection, report: LoadReport) -> I
 
 def _secondary_indexes(connection: Connection) -> list[tuple[str, str]]:
     """(name, CREATE INDEX statement) of each non-unique index of the tables a load writes."""
-    tables = (*TABLE_ORDER, "search_document")
-    if connection.dialect.name == "sqlite":
-        indexes = []
-        for table in tables:  # origin 'c': made by CREATE INDEX, not by a constraint
-            for _seq, name, unique, origin, _partial in connection.exec_driver_sql(
-                f'PRAGMA index_list("{table}")'
-            ):
-                if origin == "c" and not unique:
-                    definition = connection.exec_driver_sql(
-                        "SELECT sql FROM sqlite_master WHERE type = 'index' AND name = ?", (name,)
-                    ).scalar_one()
-                    indexes.append((name, definition))
-        return indexes
-    found = connection.execute(
-        sa.text(
+    if connection.dialect.name == "sqlite":  # origin 'c': made by CREATE INDEX, not a constraint
+        query = (
+            "SELECT m.name, m.sql FROM sqlite_master m "
+            "JOIN pragma_index_list(m.tbl_name) l ON l.name = m.name "
+            "WHERE m.type = 'index' AND l.origin = 'c' AND NOT l.\"unique\" "
+            "AND m.tbl_name IN :tables ORDER BY m.name"
+        )
+    else:
+        query = (
             "SELECT i.relname, pg_get_indexdef(i.oid) FROM pg_index x "
             "JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class t ON t.oid = x.indrelid "
             "WHERE t.relnamespace = current_schema()::regnamespace "
             "AND t.relname IN :tables AND NOT x.indisunique ORDER BY i.relname"
-        ).bindparams(sa.bindparam("tables", expanding=True)),
-        {"tables": list(tables)},
+        )
+    found = connection.execute(
+        sa.text(query).bindparams(sa.bindparam("tables", expanding=True)),
+        {"tables": [*TABLE_ORDER, "search_document"]},
     )
     return [(name, definition) for name, definition in found]
 

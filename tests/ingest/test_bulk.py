@@ -41,39 +41,40 @@ def empty_engine(
     engine.dispose()
 
 
-def index_rows(engine: Engine) -> list[tuple[Any, ...]]:
+def catalogue(engine: Engine, sql: dict[str, str]) -> list[tuple[Any, ...]]:
+    """The rows of the query written for the engine's dialect."""
     with engine.connect() as connection:
-        rows = connection.exec_driver_sql(
-            "SELECT entity_type, entity_id, title, body FROM search_document "
-            "ORDER BY entity_type, entity_id"
-        )
-        return [tuple(row) for row in rows]
+        return [tuple(row) for row in connection.exec_driver_sql(sql[engine.dialect.name])]
+
+
+def index_rows(engine: Engine) -> list[tuple[Any, ...]]:
+    query = "SELECT entity_type, entity_id, title, body FROM search_document "
+    query += "ORDER BY entity_type, entity_id"
+    return catalogue(engine, {"sqlite": query, "postgresql": query})
 
 
 def search_triggers(engine: Engine) -> list[tuple[Any, ...]]:
     """The search triggers and, on PostgreSQL, whether each is enabled."""
-    with engine.connect() as connection:
-        if engine.dialect.name == "sqlite":
-            sql = "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' ORDER BY name"
-        else:
-            sql = (
-                "SELECT c.relname, t.tgname, t.tgenabled FROM pg_trigger t "
-                "JOIN pg_class c ON c.oid = t.tgrelid WHERE NOT t.tgisinternal ORDER BY 1, 2"
-            )
-        return [tuple(row) for row in connection.exec_driver_sql(sql)]
+    return catalogue(
+        engine,
+        {
+            "sqlite": "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' ORDER BY name",
+            "postgresql": "SELECT c.relname, t.tgname, t.tgenabled FROM pg_trigger t "
+            "JOIN pg_class c ON c.oid = t.tgrelid WHERE NOT t.tgisinternal ORDER BY 1, 2",
+        },
+    )
 
 
 def indexes(engine: Engine) -> list[tuple[Any, ...]]:
-    """Every index of the database with its definition, from the catalogue."""
-    with engine.connect() as connection:
-        if engine.dialect.name == "sqlite":
-            sql = "SELECT name, sql FROM sqlite_master WHERE type = 'index' ORDER BY name"
-        else:
-            sql = (
-                "SELECT indexname, indexdef FROM pg_indexes "
-                "WHERE schemaname = current_schema() ORDER BY indexname"
-            )
-        return [tuple(row) for row in connection.exec_driver_sql(sql)]
+    """Every index of the database with its definition."""
+    return catalogue(
+        engine,
+        {
+            "sqlite": "SELECT name, sql FROM sqlite_master WHERE type = 'index' ORDER BY name",
+            "postgresql": "SELECT indexname, indexdef FROM pg_indexes "
+            "WHERE schemaname = current_schema() ORDER BY indexname",
+        },
+    )
 
 
 def current_data_version(engine: Engine) -> int:
