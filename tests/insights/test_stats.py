@@ -10,6 +10,7 @@ from app.actors import service as actor_service
 from app.actors.schemas import ActorCreate
 from app.commitments import service as commitment_service
 from app.commitments.schemas import CommitmentCreate
+from app.insights import stats
 from app.models import Actor, Claim, Commitment, CommitmentLink, CommitmentParty, Source
 from app.sources import service as source_service
 from app.sources.schemas import SourceCreate
@@ -135,3 +136,45 @@ async def test_claims_by_source_lists_every_source(
     assert all(r["title"] == titles[r["source_id"]] for r in got)
     assert {"source_id": "zz-test-unquoted", "title": None, "count": 0} in got
     assert sum(r["count"] for r in got) == stats["totals"]["claims"]
+
+
+async def test_the_top_lists_keep_the_largest_most_first_ties_by_id(
+    client: httpx.AsyncClient, session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Cut to `STATS_TOP` (3 here, fewer than the obligors and sources), the lists are the
+    first entries of the full ranking: count descending, then id. The added obligor's id sorts
+    before every other, and its two commitments tie it at the cut with another obligor."""
+    actor_service.create(
+        session, ActorCreate(id="aa-test-state", name="Test State", kind=ActorKind.STATE)
+    )
+    for number in (1, 2):
+        commitment_service.create(
+            session,
+            CommitmentCreate(
+                id=f"zz-test-commitment-{number}",
+                title="Test",
+                topic=Topic.TARIFFS,
+                action=ActionKind.MAINTAIN,
+                obligors=["aa-test-state"],
+            ),
+        )
+    monkeypatch.setattr(stats, "STATS_TOP", 3)
+    obligors = dict(
+        session.exec(
+            select(CommitmentParty.actor_id, func.count())
+            .where(CommitmentParty.role == PartyRole.OBLIGOR)
+            .group_by(col(CommitmentParty.actor_id))
+        ).all()
+    )
+    claims = _grouped(session, col(Claim.source_id))
+    sources = {source_id: claims.get(source_id, 0) for source_id in session.exec(select(Source.id))}
+    assert len(obligors) > 3
+    assert len(sources) > 3
+    assert sorted(obligors.values(), reverse=True)[2:4] == [2, 2]  # a tie at the cut
+
+    def ranked(counts: dict[str, int]) -> list[tuple[str, int]]:
+        return sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:3]
+
+    body = await _stats(client)
+    assert [(r["actor_id"], r["count"]) for r in body["commitments_by_obligor"]] == ranked(obligors)
+    assert [(r["source_id"], r["count"]) for r in body["claims_by_source"]] == ranked(sources)
