@@ -379,12 +379,12 @@ def _converter(column_type: sa.types.TypeEngine[Any], dialect: str) -> Callable[
     """How a column's values are written on SQLite, as SQLAlchemy would store them: timestamps
     as naive UTC text with microseconds, dates as ISO text, so bulk rows read back and sort
     like any other. Anything else goes as it is (vocabulary members are `str`s)."""
-    python_type = getattr(column_type, "impl", column_type)
     if dialect != "sqlite":
         return _as_is
-    if isinstance(python_type, sa.DateTime):
+    stored = getattr(column_type, "impl", column_type)  # a TypeDecorator's underlying type
+    if isinstance(stored, sa.DateTime):
         return _sqlite_timestamp
-    if isinstance(python_type, sa.Date):
+    if isinstance(stored, sa.Date):
         return _sqlite_date
     return _as_is
 
